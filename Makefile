@@ -1,0 +1,51 @@
+# LRP Explorer: `make run` serves the app, `make test` runs every test.
+# Both create .venv and install what they need on a fresh machine.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .make-stamps
+CHROMIUM := /usr/bin/chromium
+PORT ?= 8501
+
+.PHONY: run test lint bench install install-dev chromium clean
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMPS)/install: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/install-dev: requirements-dev.txt $(STAMPS)/install
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@mkdir -p $(STAMPS) && touch $@
+
+install: $(STAMPS)/install
+install-dev: $(STAMPS)/install-dev
+
+# Debian's Chromium for the real-browser tests (never `playwright install`).
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+	@test -x $(CHROMIUM) || { echo "chromium is still missing at $(CHROMIUM)"; exit 1; }
+
+run: install
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+
+test: install-dev chromium
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) $(STAMPS) .pytest_cache .ruff_cache tests/artifacts

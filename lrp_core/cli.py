@@ -1,0 +1,100 @@
+"""``python -m lrp_core``: a thin command line over the library.
+
+Contract for every subcommand: ``--json`` prints machine-readable output on
+stdout; a bad argument or file prints a one-line reason on stderr and exits
+with code 2, never a traceback.
+
+Subcommands live in ``lrp_core/commands/<name>.py``; each module defines
+``register(subparsers)`` that adds its parsers and sets ``func`` to a function
+``(args) -> int``. They are discovered in name order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import pkgutil
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from lrp_core.errors import LRPError, one_line
+from lrp_core.io import load_network_json
+from lrp_core.network import Network
+from lrp_core.presets import get_preset, preset_names
+
+
+class CLIError(LRPError):
+    """A bad command-line argument."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"error: {one_line(message)}\n")
+        raise SystemExit(2)
+
+
+def add_network_args(p: argparse.ArgumentParser) -> None:
+    """``--preset NAME | --network FILE`` (exactly one)."""
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--preset", choices=preset_names(), help="a built-in network")
+    g.add_argument("--network", metavar="FILE", help="a network JSON file")
+
+
+def load_network(args: argparse.Namespace) -> Network:
+    if getattr(args, "preset", None):
+        return get_preset(args.preset).network()
+    try:
+        with open(args.network, "rb") as fh:
+            data = fh.read(10_000_001)
+    except OSError as exc:
+        raise CLIError(f"cannot read {args.network}: {exc.strerror}") from None
+    return load_network_json(data)
+
+
+def parse_vector(text: str, n: int, what: str = "--x") -> list[float]:
+    """A comma-separated list of ``n`` finite numbers."""
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise CLIError(f"{what} must be {n} comma-separated numbers, got {text[:80]!r}") from None
+    if len(values) != n:
+        raise CLIError(f"{what} needs {n} numbers for this network, got {len(values)}")
+    if any(v != v or v in (float("inf"), float("-inf")) for v in values):
+        raise CLIError(f"{what} must contain finite numbers only")
+    return values
+
+
+def emit(args: argparse.Namespace, payload: Any, text: str) -> None:
+    """Print ``payload`` as JSON with ``--json``, else the human-readable ``text``."""
+    if getattr(args, "json", False):
+        sys.stdout.write(json.dumps(payload, indent=1) + "\n")
+    else:
+        sys.stdout.write(text.rstrip("\n") + "\n")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="python -m lrp_core", description="LRP Explorer command line")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    import lrp_core.commands as commands
+
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"lrp_core.commands.{info.name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except LRPError as exc:
+        sys.stderr.write(f"error: {one_line(str(exc))}\n")
+        return 2
+    except BrokenPipeError:
+        return 1

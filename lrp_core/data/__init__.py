@@ -1,0 +1,1 @@
+"""Data shipped with the package (the DTD study's network and input)."""

@@ -1,0 +1,273 @@
+"""The root-finding interface shared by every finder and by the decompositions.
+
+Deep Taylor Decomposition explains a relevance function R at a layer input a by
+a first-order Taylor expansion at a root ã with R(ã) = 0:
+``R_i = ∂R/∂a_i(ã) · (a_i − ã_i)`` (Montavon et al. 2017; Sixt & Landgraf 2022).
+For a ReLU network this is exact only if ã lies in the closure of the linear
+segment that contains a.
+
+A :class:`RootProblem` states one such search, general enough for both the
+root-finding page and the layer-by-layer decompositions:
+
+- the point ``a`` is the input of layer ``layer`` (k) of ``network``;
+- the explained functions are ``R(a') = head @ f(a') + offset`` where ``f`` is
+  the sub-network of layers ``k .. stop-1``; each row of ``head`` is one
+  explained neuron (labelled by ``neurons``);
+- the *segment* is the set of points with a's activation pattern in layers
+  ``k .. segment_stop-1`` (``segment_stop >= stop``). Inside it R is affine.
+  (The decompositions use ``segment_stop > stop`` when the head holds values
+  that are constant only on the segment of everything above.)
+
+Every finder in :data:`FINDERS` has the signature
+``finder(problem, *, generator=None, progress=None, **params) -> RootResult``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Protocol
+
+import torch
+
+from lrp_core.errors import LRPError
+from lrp_core.network import AffineMap, Network
+from lrp_core.registry import Registry
+
+Tensor = torch.Tensor
+DTYPE = torch.float64
+
+
+@dataclass(frozen=True, eq=False)
+class Segment:
+    """The closure of a linear segment as ``G a <= g`` (one row per ReLU unit of
+    layers ``start .. stop-1``), with the pattern that defines it."""
+
+    start: int
+    stop: int
+    pattern: tuple[Tensor, ...]
+    G: Tensor
+    g: Tensor
+
+    @property
+    def pattern_string(self) -> str:
+        return "".join("1" if b else "0" for m in self.pattern for b in m.reshape(-1).tolist())
+
+    def slack(self, a: Tensor) -> Tensor:
+        """``g - G a`` per constraint (>= 0 inside the closure); batched."""
+        return self.g - torch.einsum("cd,...d->...c", self.G, a.to(DTYPE))
+
+    def contains_closure(self, a: Tensor, tol: float = 1e-9) -> Tensor:
+        """Whether ``a`` (batched) lies in the closure, up to ``tol`` scaled by
+        each constraint row's norm."""
+        if self.G.shape[0] == 0:
+            return torch.ones(a.shape[:-1], dtype=torch.bool)
+        scale = self.G.norm(dim=1).clamp_min(1.0) * (1.0 + a.abs().amax(-1, keepdim=True))
+        return (self.slack(a) >= -tol * scale).all(dim=-1)
+
+
+@dataclass(frozen=True, eq=False)
+class RootProblem:
+    """One root search; see the module docstring for the meaning of each field."""
+
+    network: Network
+    layer: int
+    point: Tensor
+    stop: int
+    head: Tensor
+    offset: Tensor
+    neurons: tuple[int, ...]
+    segment_stop: int
+    nonnegative: bool = False
+    box: tuple[Tensor, Tensor] | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.network.layers)
+        if not 0 <= self.layer < self.stop <= self.segment_stop <= n:
+            raise LRPError(
+                f"need 0 <= layer < stop <= segment_stop <= {n}, got "
+                f"{self.layer}, {self.stop}, {self.segment_stop}"
+            )
+        d = self.network.layers[self.layer].n_in
+        if self.point.shape != (d,):
+            raise LRPError(f"the point must have {d} values for layer {self.layer}'s input")
+        if not bool(torch.isfinite(self.point).all()):
+            raise LRPError("the point must contain finite numbers only")
+        n_out = self.network.layers[self.stop - 1].n_out
+        if self.head.shape[1] != n_out or self.head.shape[0] != len(self.neurons):
+            raise LRPError("head must be (explained neurons × outputs of layer stop-1)")
+
+    @property
+    def dim(self) -> int:
+        return int(self.point.shape[0])
+
+    def relevance(self, a: Tensor) -> Tensor:
+        """R at points ``a`` (..., d) -> (..., n_explained), through the real
+        sub-network (exact; inside the segment it equals the affine map)."""
+        out = self.network.forward(a.to(DTYPE), start=self.layer, stop=self.stop).output
+        return torch.einsum("jo,...o->...j", self.head, out) + self.offset
+
+    @cached_property
+    def affine(self) -> AffineMap:
+        """R on a's segment as ``weight @ a' + bias`` (weight: n_explained × d).
+        Gradients at roots are taken from here, never from autograd at a
+        boundary point (whose one-sided derivative may belong to a neighbour)."""
+        amap = self.network.affine_map(self.point, start=self.layer, stop=self.stop)
+        return AffineMap(self.head @ amap.weight, self.head @ amap.bias + self.offset)
+
+    @cached_property
+    def segment(self) -> Segment:
+        maps = self.network.preactivation_maps(self.point, start=self.layer, stop=self.segment_stop)
+        layers = self.network.layers[self.layer : self.segment_stop]
+        pattern = []
+        rows, rhs = [], []
+        for layer, m in zip(layers, maps, strict=True):
+            if not layer.is_relu:
+                continue
+            z = m(self.point)
+            active = z > 0
+            pattern.append(active)
+            sign = active.to(DTYPE) * 2 - 1  # +1 active (z >= 0), -1 inactive (z <= 0)
+            rows.append(-sign.unsqueeze(1) * m.weight)
+            rhs.append(sign * m.bias)
+        d = self.dim
+        G = torch.cat(rows) if rows else torch.zeros(0, d, dtype=DTYPE)
+        g = torch.cat(rhs) if rhs else torch.zeros(0, dtype=DTYPE)
+        return Segment(self.layer, self.segment_stop, tuple(pattern), G, g)
+
+    def pattern_key(self) -> str:
+        """The segment's pattern as a string (a cache key for segment-only finders)."""
+        return self.segment.pattern_string
+
+    def in_segment(self, a: Tensor) -> Tensor:
+        """Exact membership by activation pattern (batched), no tolerance."""
+        pats = self.network.pattern(a.to(DTYPE), start=self.layer, stop=self.segment_stop)
+        layers = self.network.layers[self.layer : self.segment_stop]
+        ok = torch.ones(a.shape[:-1], dtype=torch.bool)
+        it = iter(self.segment.pattern)
+        for layer, p in zip(layers, pats, strict=True):
+            if layer.is_relu:
+                ok &= (p == next(it)).all(dim=-1)
+        return ok
+
+
+@dataclass(frozen=True, eq=False)
+class Root:
+    """The root found for one explained neuron, with its diagnostics.
+
+    ``root`` is None when there is no root (``reason`` says why).
+    ``relevance`` is R(ã) through the real network; ``relevance_affine`` is the
+    value of a's affine map at ã (what a decomposition leaves unresolved);
+    ``taylor_residual`` is |R(a) − R(ã) − ∇R·(a − ã)| with ∇R from a's segment.
+    """
+
+    neuron: int
+    root: Tensor | None
+    relevance: float
+    relevance_affine: float
+    in_segment: bool
+    distance: float
+    taylor_residual: float
+    gradient: Tensor
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "neuron": self.neuron,
+            "root": None if self.root is None else self.root.tolist(),
+            "relevance": self.relevance,
+            "in_segment": self.in_segment,
+            "taylor_residual": self.taylor_residual,
+            "distance": self.distance,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class RootResult:
+    """What a finder returns: one :class:`Root` per explained neuron, the number
+    of function evaluations, wall time, and what it looked at (for plots)."""
+
+    finder: str
+    params: dict[str, Any]
+    roots: tuple[Root, ...]
+    evaluations: int
+    seconds: float
+    samples: Tensor | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Finder(Protocol):
+    def __call__(
+        self,
+        problem: RootProblem,
+        *,
+        generator: torch.Generator | None = None,
+        progress: Callable[[float], None] | None = None,
+        **params: Any,
+    ) -> RootResult: ...
+
+
+FINDERS: Registry[Finder] = Registry("root finder")
+
+
+def make_root(problem: RootProblem, index: int, root: Tensor | None, reason: str = "") -> Root:
+    """Diagnostics for a candidate root of explained neuron ``index``."""
+    grad = problem.affine.weight[index]
+    if root is None:
+        return Root(problem.neurons[index], None, float("nan"), float("nan"), False,
+                    float("nan"), float("nan"), grad, reason or "no root")
+    root = root.to(DTYPE)
+    r_true = float(problem.relevance(root)[index])
+    r_aff = float(grad @ root + problem.affine.bias[index])
+    r_a = float(problem.relevance(problem.point)[index])
+    residual = abs(r_a - r_true - float(grad @ (problem.point - root)))
+    inside = bool(problem.segment.contains_closure(root))
+    return Root(problem.neurons[index], root, r_true, r_aff, inside,
+                float((root - problem.point).norm()), residual, grad, reason)
+
+
+def explain_output(
+    network: Network,
+    point: Sequence[float] | Tensor,
+    layer: int = 0,
+    output: int | None = None,
+    *,
+    box: tuple[Tensor, Tensor] | None = None,
+) -> RootProblem:
+    """Explain network output ``output`` (all outputs if None) from layer ``layer``'s input."""
+    n_layers = len(network.layers)
+    if not 0 <= layer < n_layers:
+        raise LRPError(f"layer must be in 0..{n_layers - 1}, not {layer}")
+    n_out = network.n_outputs
+    outs = list(range(n_out)) if output is None else [output]
+    for o in outs:
+        if not 0 <= o < n_out:
+            raise LRPError(f"output must be in 0..{n_out - 1}, not {o}")
+    head = torch.eye(n_out, dtype=DTYPE)[outs]
+    return RootProblem(
+        network, layer, torch.as_tensor(point, dtype=DTYPE).reshape(-1), n_layers,
+        head, torch.zeros(len(outs), dtype=DTYPE), tuple(outs), n_layers,
+        nonnegative=layer > 0 and network.layers[layer - 1].is_relu, box=box,
+    )
+
+
+def explain_layer(
+    network: Network,
+    point: Sequence[float] | Tensor,
+    layer: int,
+    target_layer: int,
+    *,
+    box: tuple[Tensor, Tensor] | None = None,
+) -> RootProblem:
+    """Explain every neuron of layer ``target_layer`` (>= layer) from layer ``layer``'s input."""
+    n_layers = len(network.layers)
+    if not 0 <= layer <= target_layer < n_layers:
+        raise LRPError(f"need 0 <= layer <= target layer < {n_layers}")
+    n = network.layers[target_layer].n_out
+    return RootProblem(
+        network, layer, torch.as_tensor(point, dtype=DTYPE).reshape(-1), target_layer + 1,
+        torch.eye(n, dtype=DTYPE), torch.zeros(n, dtype=DTYPE), tuple(range(n)), target_layer + 1,
+        nonnegative=layer > 0 and network.layers[layer - 1].is_relu, box=box,
+    )

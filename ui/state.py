@@ -1,0 +1,97 @@
+"""The one owner of ``st.session_state``: the current network and input point.
+
+State lives under non-widget keys so it survives page switches:
+
+- ``lrp_network``: the current :class:`lrp_core.Network` (the last valid one);
+- ``lrp_rev``: a counter bumped on every change (widget keys include it so
+  editors reset when the network changes under them);
+- ``lrp_x``: the current input point (a tuple matching the network's inputs);
+- ``lrp_flash``: messages to show once on the next run (e.g. a bad link).
+
+The URL carries the network (see :mod:`lrp_core.urlstate`), so a copied link
+opens the same network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from lrp_core.errors import LRPError
+from lrp_core.network import Network
+from lrp_core.presets import default_input, get_preset
+from lrp_core.urlstate import decode_network, encode_network
+
+DEFAULT_PRESET = "ancona-max"
+NET = "lrp_network"
+REV = "lrp_rev"
+X = "lrp_x"
+FLASH = "lrp_flash"
+URL_KEYS = ("net", "preset")
+
+
+def init() -> None:
+    """Load the network once per session: from the URL if it names one, else
+    the default preset. Then keep the URL in step with the network."""
+    ss = st.session_state
+    if NET not in ss:
+        net: Network | None = None
+        try:
+            net = decode_network({k: st.query_params[k] for k in URL_KEYS if k in st.query_params})
+        except LRPError as exc:
+            ss[FLASH] = [f"The link's network could not be loaded: {exc}. Showing the default network."]
+        ss[NET] = net if net is not None else get_preset(DEFAULT_PRESET).network()
+        ss[REV] = 0
+        ss[X] = default_input(ss[NET])
+    sync_url()
+
+
+def sync_url() -> None:
+    wanted = encode_network(get_network())
+    current = {k: st.query_params[k] for k in URL_KEYS if k in st.query_params}
+    if current != wanted:
+        for k in URL_KEYS:
+            if k in st.query_params and k not in wanted:
+                del st.query_params[k]
+        for k, v in wanted.items():
+            st.query_params[k] = v
+
+
+def get_network() -> Network:
+    return st.session_state[NET]
+
+
+def revision() -> int:
+    return int(st.session_state.get(REV, 0))
+
+
+def set_network(net: Network, *, reset_input: bool = False) -> None:
+    """Make ``net`` the current network everywhere (it is already validated)."""
+    ss = st.session_state
+    old = ss.get(NET)
+    ss[NET] = net
+    ss[REV] = revision() + 1
+    x = ss.get(X)
+    if reset_input or old is None or x is None or len(x) != net.n_inputs:
+        ss[X] = default_input(net)
+    sync_url()
+
+
+def get_input() -> tuple[float, ...]:
+    net = get_network()
+    x = st.session_state.get(X)
+    if x is None or len(x) != net.n_inputs:
+        x = default_input(net)
+        st.session_state[X] = x
+    return tuple(float(v) for v in x)
+
+
+def set_input(x: Sequence[float]) -> None:
+    st.session_state[X] = tuple(float(v) for v in x)
+
+
+def show_flash() -> None:
+    """Show (once) any messages left for this run."""
+    for msg in st.session_state.pop(FLASH, []):
+        st.warning(msg)
