@@ -1,0 +1,1 @@
+"""Benchmarks: each module prints a table with ratios against its baseline."""
