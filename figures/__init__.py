@@ -1,0 +1,1 @@
+"""Pure figure builders: results in, plotly.graph_objects.Figure out."""
