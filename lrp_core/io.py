@@ -78,6 +78,12 @@ def _finite_float(text: str) -> float:
     return value
 
 
+def _bounded_int(text: str) -> int:
+    if len(text) > 400:  # Python refuses > 4300 digits with a bare ValueError; anything this long is over the caps
+        raise LRPError(f"the number {text[:20]}… has {len(text)} digits, far too large")
+    return int(text)
+
+
 def parse_json(data: bytes | str, *, what: str = "JSON file", max_bytes: int = MAX_UPLOAD_BYTES) -> Any:
     """Parse JSON text with caps: size, nesting depth, and finite numbers only
     (``NaN``, ``Infinity`` and overflowing literals such as ``1e400`` are refused)."""
@@ -85,7 +91,9 @@ def parse_json(data: bytes | str, *, what: str = "JSON file", max_bytes: int = M
     if _json_depth(text) > MAX_JSON_DEPTH:
         raise LRPError(f"the {what} is nested more than {MAX_JSON_DEPTH} levels deep")
     try:
-        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+        return json.loads(
+            text, parse_constant=_refuse_constant, parse_float=_finite_float, parse_int=_bounded_int
+        )
     except json.JSONDecodeError as exc:
         raise LRPError(f"the {what} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:
