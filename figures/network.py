@@ -1,0 +1,316 @@
+"""The network diagram and the output-over-the-plane heatmap (pure figure builders).
+
+- :func:`network_diagram`: one node per unit, level by level (inputs, hidden
+  layers, outputs); one edge per weight, coloured by sign (red positive, blue
+  negative, dotted grey zero) and as thick as ``|w|`` relative to the largest
+  weight; hovering a small marker on an edge shows its exact value, and
+  hovering a unit shows its bias (and, given an input, its pre-activation and
+  activation there).
+- :func:`output_grid` evaluates a 2-input network on a square grid with one
+  batched forward pass (float64); :func:`plane_heatmap` draws it with the
+  zero level set and the current input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+
+from lrp_core.errors import LRPError
+from lrp_core.network import Network
+
+POSITIVE = "#d62728"
+NEGATIVE = "#1f77b4"
+ZERO = "#b0b0b0"
+ACTIVE = "#ff9f1c"
+INACTIVE = "#e6e6e6"
+INPUT_NODE = "#9aa5b1"
+WIDTH_BUCKETS = 6
+MIN_WIDTH = 0.6
+MAX_WIDTH = 7.0
+HOVER_AT = 0.42  # where on an edge (0 = source, 1 = target) its hover marker sits
+MAX_GRID = 401
+DEFAULT_GRID = 161
+ANCONA_BOX = (0.0, 10.0)
+DEFAULT_BOX = (-3.0, 3.0)
+LABELS_UP_TO = 16  # units per level up to which nodes carry their name
+
+
+@dataclass(frozen=True)
+class Node:
+    level: int  # 0 = inputs, k + 1 = output of layers[k]
+    index: int
+    name: str
+    x: float
+    y: float
+
+
+def level_names(net: Network) -> list[str]:
+    """``inputs``, ``hidden 0``, …, ``output``: one title per level."""
+    hidden = [f"hidden {k}" for k in range(len(net.layers) - 1)]
+    return ["inputs", *hidden, "output"]
+
+
+def node_positions(net: Network) -> list[list[Node]]:
+    """Nodes level by level: level ``l`` at x = l, its units centred on y = 0, top to bottom."""
+    levels: list[list[Node]] = []
+    for lvl, width in enumerate(net.widths):
+        if lvl == 0:
+            prefix = "x"
+        elif lvl == len(net.widths) - 1:
+            prefix = "y"
+        else:
+            prefix = "h"
+        levels.append(
+            [Node(lvl, i, f"{prefix}{i + 1}", float(lvl), (width - 1) / 2.0 - i) for i in range(width)]
+        )
+    return levels
+
+
+def _width_of(absw: float, wmax: float) -> float:
+    """Line width for ``|w|``: bucketed into ``WIDTH_BUCKETS`` steps of ``|w| / max|w|``."""
+    if wmax <= 0.0:
+        return MIN_WIDTH
+    b = min(WIDTH_BUCKETS - 1, int(absw / wmax * WIDTH_BUCKETS))
+    return MIN_WIDTH + (MAX_WIDTH - MIN_WIDTH) * (b + 1) / WIDTH_BUCKETS
+
+
+def network_diagram(net: Network, x: Sequence[float] | None = None, *, height: int | None = None) -> go.Figure:
+    """A Plotly diagram of ``net``: nodes per layer, edges coloured by sign and sized by ``|w|``.
+
+    Trace layout (stable, relied on by tests): edge line traces first (names
+    ``positive weights``, ``negative weights``, ``zero weights``; one trace per
+    sign and width bucket), then ``weight values`` (hover markers; ``customdata``
+    rows are ``[layer, unit, input, value]``), then ``units`` (one marker per
+    unit, inputs first; ``customdata`` rows ``[level, index]``)."""
+    levels = node_positions(net)
+    wmax = max(float(layer.weight.abs().max()) for layer in net.layers)
+    # (sign, width) -> list of segments
+    groups: dict[tuple[str, float], list[tuple[float, float, float, float]]] = {}
+    hx: list[float] = []
+    hy: list[float] = []
+    hdata: list[list[float]] = []
+    htext: list[str] = []
+    hcolor: list[str] = []
+    for k, layer in enumerate(net.layers):
+        w = layer.weight.tolist()
+        for i, dst in enumerate(levels[k + 1]):
+            for j, src in enumerate(levels[k]):
+                v = float(w[i][j])
+                sign = "positive" if v > 0 else "negative" if v < 0 else "zero"
+                width = _width_of(abs(v), wmax) if v != 0 else 1.0
+                groups.setdefault((sign, width), []).append((src.x, src.y, dst.x, dst.y))
+                hx.append(src.x + HOVER_AT * (dst.x - src.x))
+                hy.append(src.y + HOVER_AT * (dst.y - src.y))
+                hdata.append([k, i, j, v])
+                htext.append(f"layer {k}: {src.name} → {dst.name}")
+                hcolor.append(POSITIVE if v > 0 else NEGATIVE if v < 0 else ZERO)
+
+    fig = go.Figure()
+    colours = {"positive": POSITIVE, "negative": NEGATIVE, "zero": ZERO}
+    shown: set[str] = set()
+    for sign in ("positive", "negative", "zero"):
+        for (s, width), segs in sorted(groups.items(), key=lambda item: item[0][1]):
+            if s != sign:
+                continue
+            xs: list[float | None] = []
+            ys: list[float | None] = []
+            for x0, y0, x1, y1 in segs:
+                xs += [x0, x1, None]
+                ys += [y0, y1, None]
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    line={"color": colours[sign], "width": width, "dash": "dot" if sign == "zero" else "solid"},
+                    opacity=0.75,
+                    name=f"{sign} weights",
+                    legendgroup=sign,
+                    showlegend=sign not in shown,
+                    hoverinfo="skip",
+                )
+            )
+            shown.add(sign)
+    fig.add_trace(
+        go.Scatter(
+            x=hx,
+            y=hy,
+            mode="markers",
+            marker={"size": 9, "color": hcolor, "opacity": 0.35, "line": {"width": 0}},
+            name="weight values",
+            customdata=hdata,
+            text=htext,
+            hovertemplate="%{text}<br>w = %{customdata[3]:.6g}<extra></extra>",
+            showlegend=False,
+        )
+    )
+
+    trace_vals = None
+    if x is not None:
+        trace_vals = net.forward(torch.as_tensor(list(x), dtype=torch.float64))
+    nx: list[float] = []
+    ny: list[float] = []
+    ncolor: list[str] = []
+    ntext: list[str] = []
+    nhover: list[str] = []
+    ndata: list[list[int]] = []
+    for lvl, nodes in enumerate(levels):
+        for node in nodes:
+            nx.append(node.x)
+            ny.append(node.y)
+            ndata.append([lvl, node.index])
+            ntext.append(node.name if len(nodes) <= LABELS_UP_TO else "")
+            if lvl == 0:
+                ncolor.append(INPUT_NODE)
+                hover = f"input {node.name}"
+                if x is not None:
+                    hover += f"<br>value {float(x[node.index]):.6g}"
+            else:
+                layer = net.layers[lvl - 1]
+                b = float(layer.bias[node.index])
+                hover = f"{node.name} (layer {lvl - 1}, {layer.activation})<br>bias {b:.6g}"
+                colour = ACTIVE
+                if trace_vals is not None:
+                    z = float(trace_vals.pre[lvl - 1][node.index])
+                    a = float(trace_vals.post[lvl - 1][node.index])
+                    hover += f"<br>z = {z:.6g}<br>a = {a:.6g}"
+                    if layer.is_relu and z <= 0:
+                        colour = INACTIVE
+                ncolor.append(colour)
+            nhover.append(hover)
+    fig.add_trace(
+        go.Scatter(
+            x=nx,
+            y=ny,
+            mode="markers+text",
+            marker={"size": 26, "color": ncolor, "line": {"color": "#333333", "width": 1.2}},
+            text=ntext,
+            textfont={"size": 11, "color": "#222222"},
+            textposition="middle center",
+            hovertext=nhover,
+            hoverinfo="text",
+            customdata=ndata,
+            name="units",
+            showlegend=False,
+        )
+    )
+    top = max(net.widths) / 2.0
+    for lvl, title in enumerate(level_names(net)):
+        fig.add_annotation(x=lvl, y=top + 0.1, text=title, showarrow=False, yanchor="bottom")
+    fig.update_layout(
+        height=height or int(min(900, max(320, 60 * max(net.widths) + 120))),
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis={"visible": False, "range": [-0.4, len(net.widths) - 0.6]},
+        yaxis={"visible": False, "range": [-top - 0.2, top + 0.6]},
+        plot_bgcolor="rgba(0,0,0,0)",
+        legend={"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0},
+        hovermode="closest",
+    )
+    return fig
+
+
+# --- the output over the input plane -----------------------------------------
+
+
+@dataclass(frozen=True)
+class PlaneGrid:
+    """A network's outputs on an ``n × n`` grid of the square ``[lo, hi]²``.
+
+    ``values[o, r, c]`` is output ``o`` at ``(x1, x2) = (xs[c], ys[r])``."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    values: np.ndarray
+    box: tuple[float, float]
+
+
+def plane_box(net: Network) -> tuple[float, float]:
+    """The default square: ``[0, 10]²`` for ``ancona-max`` (its data's domain), else ``[-3, 3]²``."""
+    return ANCONA_BOX if net.name == "ancona-max" else DEFAULT_BOX
+
+
+def output_grid(net: Network, box: tuple[float, float] | None = None, n: int = DEFAULT_GRID) -> PlaneGrid:
+    """Evaluate a 2-input ``net`` on an ``n × n`` grid with one batched float64 forward pass."""
+    if net.n_inputs != 2:
+        raise LRPError(f"the plane view needs a network with 2 inputs; this one has {net.n_inputs}")
+    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= MAX_GRID:
+        raise LRPError(f"the grid size must be a whole number from 2 to {MAX_GRID}, not {n!r}")
+    lo, hi = box if box is not None else plane_box(net)
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise LRPError(f"the plane's range must be two finite numbers with lo < hi, not {lo!r}..{hi!r}")
+    axis = torch.linspace(float(lo), float(hi), n, dtype=torch.float64)
+    gy, gx = torch.meshgrid(axis, axis, indexing="ij")
+    points = torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
+    out = net(points)  # (n*n, n_outputs)
+    values = out.T.reshape(net.n_outputs, n, n).numpy().copy()
+    return PlaneGrid(axis.numpy().copy(), axis.numpy().copy(), values, (float(lo), float(hi)))
+
+
+def plane_heatmap(
+    grid: PlaneGrid,
+    output: int = 0,
+    point: Sequence[float] | None = None,
+    *,
+    title: str | None = None,
+    height: int = 460,
+) -> go.Figure:
+    """Heatmap of output ``output`` over the plane (diverging colours, white at 0),
+    with the zero level as a black line and ``point`` as a marker."""
+    if not 0 <= output < grid.values.shape[0]:
+        raise LRPError(f"output {output} does not exist; choose 0..{grid.values.shape[0] - 1}")
+    z = grid.values[output]
+    zmax = float(np.max(np.abs(z))) or 1.0
+    fig = go.Figure()
+    fig.add_trace(
+        go.Heatmap(
+            x=grid.xs,
+            y=grid.ys,
+            z=z,
+            zmid=0.0,
+            zmin=-zmax,
+            zmax=zmax,
+            colorscale="RdBu_r",
+            colorbar={"title": {"text": f"y{output + 1}"}},
+            name="output",
+            hovertemplate="x1 = %{x:.4g}<br>x2 = %{y:.4g}<br>f = %{z:.6g}<extra></extra>",
+        )
+    )
+    if float(z.min()) < 0.0 < float(z.max()):
+        fig.add_trace(
+            go.Contour(
+                x=grid.xs,
+                y=grid.ys,
+                z=z,
+                contours={"start": 0.0, "end": 0.0, "size": 1.0, "coloring": "lines"},
+                line={"color": "black", "width": 1.5},
+                showscale=False,
+                name="f = 0",
+                hoverinfo="skip",
+            )
+        )
+    if point is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[float(point[0])],
+                y=[float(point[1])],
+                mode="markers",
+                marker={"symbol": "x", "size": 12, "color": "black", "line": {"width": 2, "color": "white"}},
+                name="current input",
+                hovertemplate="current input<br>x1 = %{x:.4g}<br>x2 = %{y:.4g}<extra></extra>",
+            )
+        )
+    lo, hi = grid.box
+    fig.update_layout(
+        title=title,
+        height=height,
+        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        xaxis={"title": {"text": "x1"}, "range": [lo, hi], "constrain": "domain"},
+        yaxis={"title": {"text": "x2"}, "range": [lo, hi], "scaleanchor": "x", "scaleratio": 1},
+        showlegend=False,
+    )
+    return fig
