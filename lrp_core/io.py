@@ -28,7 +28,7 @@ def decode_text(data: bytes | str, *, what: str = "file", max_bytes: int = MAX_U
     if isinstance(data, str):
         if len(data.encode("utf-8", errors="replace")) > max_bytes:
             raise LRPError(f"the {what} is larger than {max_bytes:,} bytes")
-        return data
+        return data.removeprefix("\ufeff")
     if len(data) > max_bytes:
         raise LRPError(f"the {what} is {len(data):,} bytes, more than the cap of {max_bytes:,}")
     for sig, name in _BINARY_SIGNATURES.items():

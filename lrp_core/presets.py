@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -115,7 +116,7 @@ def plane_network(seed: int = 3) -> Network:
     gen = torch.Generator().manual_seed(seed)
     widths = [2, 8, 8, 1]
     weights, biases = [], []
-    for n_in, n_out in zip(widths[:-1], widths[1:], strict=True):
+    for n_in, n_out in itertools.pairwise(widths):
         weights.append(torch.randn(n_out, n_in, generator=gen, dtype=torch.float64) / n_in**0.5)
         biases.append(0.8 * torch.randn(n_out, generator=gen, dtype=torch.float64))
     return from_layers(

@@ -59,7 +59,7 @@ def _decode_payload(value: str) -> Network:
     if version != URL_VERSION:
         raise LRPError(f"the link uses encoding version {version[:10]!r}; this app reads version {URL_VERSION}")
     try:
-        raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        raw = base64.b64decode(payload + "=" * (-len(payload) % 4), altchars=b"-_", validate=True)
     except (binascii.Error, ValueError):
         raise LRPError("the network in the link is not valid base64") from None
     try:
