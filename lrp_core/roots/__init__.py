@@ -1,5 +1,11 @@
-"""Deep Taylor roots: the problem statement, rules, finders and regions."""
+"""Deep Taylor roots: the problem statement, rules, finders and regions.
 
+Importing this package registers every rule (:data:`RULES`) and every root
+finder (:data:`FINDERS`: ``rule``, ``exact``, ``mcmc``, ``interpolation``).
+"""
+
+from lrp_core.roots import finders as finders
+from lrp_core.roots import rules as rules
 from lrp_core.roots.base import (
     FINDERS,
     Root,
@@ -10,14 +16,24 @@ from lrp_core.roots.base import (
     explain_output,
     make_root,
 )
+from lrp_core.roots.finders import is_segment_only
+from lrp_core.roots.rules import RULE_ALIASES, RULES, apply_rule, resolve_rule, search_direction
 
 __all__ = [
     "FINDERS",
+    "RULES",
+    "RULE_ALIASES",
     "Root",
     "RootProblem",
     "RootResult",
     "Segment",
+    "apply_rule",
     "explain_layer",
     "explain_output",
+    "finders",
+    "is_segment_only",
     "make_root",
+    "resolve_rule",
+    "rules",
+    "search_direction",
 ]
