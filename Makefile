@@ -13,7 +13,6 @@ PORT ?= 8501
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 
 $(STAMPS)/install: requirements.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt
