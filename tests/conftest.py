@@ -33,6 +33,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 APPTEST_TIMEOUT = 60.0
+APP_FILE = str(ROOT / "app.py")  # AppTest resolves relative paths against the calling file
 
 
 def reference_file(name: str) -> dict[str, Any]:
