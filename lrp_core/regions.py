@@ -1,0 +1,242 @@
+"""All linear regions of a ReLU network inside a box of the plane, exactly.
+
+A ReLU network is affine on each *activation region* (the points sharing one
+activation pattern); those regions are convex polygons in the plane. They
+are found by exact splitting, layer by layer:
+
+1. start with the box as one polygon, where the input of the first layer is
+   the identity map of the plane coordinates;
+2. for each layer, on each current polygon the layer's pre-activations are
+   affine, ``z = A p + a`` (the earlier layers' pattern is fixed there). Every
+   ReLU unit whose zero line ``A_j p + a_j = 0`` crosses the polygon splits it
+   in two (clipping a convex polygon by a half-plane, float64); pieces of
+   zero area are dropped;
+3. each piece records the layer's pattern (``z > 0``, read at an interior
+   point) and passes ``diag(pattern) (A p + a)`` on as the next layer's input.
+
+After the last layer each region carries its polygon, its pattern (as
+:meth:`Network.pattern_string`: '0'/'1' over the ReLU units, layer by layer)
+and the network's output as an affine map of the plane coordinates.
+
+For inputs of any dimension the same runs on a 2-D slice ``a + s·u + t·v``
+(:class:`lrp_core.plane.Slice`): the slice's affine map is composed into the
+first layer, and polygons live in ``(s, t)`` coordinates.
+
+Regions tile the box: their areas sum to the box's area (up to dropped
+zero-area slivers), and every interior point of a region has its pattern.
+Background: Montúfar et al. 2014 (counting linear regions); the segments are
+those of Sixt & Landgraf 2022, §3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from lrp_core.errors import LRPError
+from lrp_core.network import AffineMap, Network
+from lrp_core.plane import Box, Slice, check_box
+
+Tensor = torch.Tensor
+DTYPE = torch.float64
+MAX_REGIONS = 20_000
+SIGN_TOL = 1e-12  # relative: a vertex within this of a zero line lies on it
+SLIVER_TOL = 1e-13  # relative to the box's area: smaller pieces are dropped
+
+
+@dataclass(frozen=True, eq=False)
+class Region:
+    """One linear region: a convex polygon (counter-clockwise vertices), its
+    activation pattern, its area, an interior point, and the (sub-)network's
+    output on it as ``affine.weight @ p + affine.bias`` in plane coordinates."""
+
+    pattern: str
+    polygon: Tensor
+    area: float
+    point: Tensor
+    affine: AffineMap
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pattern": self.pattern, "polygon": self.polygon.tolist(), "area": self.area}
+
+
+@dataclass(frozen=True, eq=False)
+class RegionSet:
+    """Every linear region of layers ``start .. stop-1`` inside ``box`` (plane
+    coordinates; with a ``slice``, the coordinates ``(s, t)`` on it)."""
+
+    regions: tuple[Region, ...]
+    box: Box
+    start: int
+    stop: int
+    slice: Slice | None = None
+
+    @property
+    def box_area(self) -> float:
+        x0, x1, y0, y1 = self.box
+        return (x1 - x0) * (y1 - y0)
+
+    @property
+    def total_area(self) -> float:
+        return float(sum(r.area for r in self.regions))
+
+    def find(self, pattern: str) -> Region | None:
+        """The region with this pattern, if it meets the box (patterns are unique:
+        each activation region is convex)."""
+        for r in self.regions:
+            if r.pattern == pattern:
+                return r
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"regions": [r.to_json() for r in self.regions]}
+
+
+def _polygon_area(poly: np.ndarray) -> float:
+    x, y = poly[:, 0], poly[:, 1]
+    return 0.5 * float(x[:-1] @ y[1:] - x[1:] @ y[:-1] + x[-1] * y[0] - x[0] * y[-1])
+
+
+def _split(poly: np.ndarray, z: np.ndarray, tol: float) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Clip a convex polygon by the line where the affine function with vertex
+    values ``z`` vanishes: the pieces with ``z >= 0`` and ``z <= 0``."""
+    s = np.where(z > tol, 1, np.where(z < -tol, -1, 0))
+    pos: list[np.ndarray] = []
+    neg: list[np.ndarray] = []
+    n = len(poly)
+    for i in range(n):
+        j = (i + 1) % n
+        p = poly[i]
+        if s[i] >= 0:
+            pos.append(p)
+        if s[i] <= 0:
+            neg.append(p)
+        if s[i] * s[j] < 0:
+            t = z[i] / (z[i] - z[j])
+            q = p + t * (poly[j] - p)
+            pos.append(q)
+            neg.append(q)
+    return (np.array(pos) if len(pos) >= 3 else None, np.array(neg) if len(neg) >= 3 else None)
+
+
+def _layers_as_arrays(
+    network: Network, start: int, stop: int | None, slice_: Slice | None
+) -> list[tuple[np.ndarray, np.ndarray, bool]]:
+    layers = network.layers[start : (len(network.layers) if stop is None else stop)]
+    if not layers:
+        raise LRPError(f"no layers in range {start}..{stop}")
+    out = [(layer.weight.numpy().astype(np.float64), layer.bias.numpy().astype(np.float64), layer.is_relu)
+           for layer in layers]
+    w0, b0, r0 = out[0]
+    if slice_ is not None:
+        if slice_.dim != w0.shape[1]:
+            raise LRPError(f"the slice lives in {slice_.dim} dimensions, layer {start} has {w0.shape[1]} inputs")
+        basis = slice_.basis.numpy()
+        out[0] = (w0 @ basis, w0 @ slice_.origin.numpy() + b0, r0)
+    elif w0.shape[1] != 2:
+        raise LRPError(
+            f"regions in the plane need 2 inputs, but layer {start} has {w0.shape[1]}; "
+            "give a 2-D slice (a point and two directions)"
+        )
+    return out
+
+
+def linear_regions(
+    network: Network,
+    box: Sequence[float],
+    *,
+    start: int = 0,
+    stop: int | None = None,
+    slice: Slice | None = None,
+    max_regions: int = MAX_REGIONS,
+) -> RegionSet:
+    """Enumerate every linear region of layers ``start .. stop-1`` of ``network``
+    inside ``box = (x0, x1, y0, y1)`` exactly (see the module docstring).
+
+    Raises :class:`LRPError` for a bad box, a non-2-input layer without a
+    slice, or more than ``max_regions`` regions.
+    """
+    box = check_box(box)
+    n_layers = len(network.layers)
+    stop_ = n_layers if stop is None else stop
+    if not 0 <= start < stop_ <= n_layers:
+        raise LRPError(f"layer range {start}..{stop_ - 1} is outside 0..{n_layers - 1}")
+    layers = _layers_as_arrays(network, start, stop_, slice)
+    x0, x1, y0, y1 = box
+    box_area = (x1 - x0) * (y1 - y0)
+    extent = max(abs(x0), abs(x1), abs(y0), abs(y1))
+    sliver = SLIVER_TOL * box_area
+    square = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
+    # Each item: (polygon, map M (units × 2), offset c, pattern masks so far).
+    current: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]] = [
+        (square, np.eye(2), np.zeros(2), [])
+    ]
+    for w, b, relu in layers:
+        nxt: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]] = []
+        for poly, m, c, bits in current:
+            a_mat = w @ m
+            a_vec = w @ c + b
+            if not relu:
+                nxt.append((poly, a_mat, a_vec, bits))
+                continue
+            tol = SIGN_TOL * (np.abs(a_mat).sum(axis=1) * extent + np.abs(a_vec))
+            z = poly @ a_mat.T + a_vec
+            crossing = np.nonzero((z.max(axis=0) > tol) & (z.min(axis=0) < -tol))[0]
+            pieces = [poly]
+            for j in crossing:
+                split: list[np.ndarray] = []
+                for piece in pieces:
+                    zj = piece @ a_mat[j] + a_vec[j]
+                    if zj.max() > tol[j] and zj.min() < -tol[j]:
+                        for half in _split(piece, zj, tol[j]):
+                            if half is not None and _polygon_area(half) > sliver:
+                                split.append(half)
+                    else:
+                        split.append(piece)
+                pieces = split
+                if len(nxt) + len(pieces) > max_regions:
+                    _too_many(max_regions)
+            for piece in pieces:
+                inner = piece.sum(axis=0) / len(piece)
+                active = (a_mat @ inner + a_vec) > 0
+                mask = active.astype(np.float64)
+                nxt.append((piece, a_mat * mask[:, None], a_vec * mask, [*bits, active]))
+            if len(nxt) > max_regions:
+                _too_many(max_regions)
+        current = nxt
+    regions = []
+    for poly, m, c, bits in current:
+        area = _polygon_area(poly)
+        if area < 0:  # keep counter-clockwise order
+            poly, area = poly[::-1].copy(), -area
+        pattern = "".join(np.concatenate(bits).astype(np.uint8).astype(str)) if bits else ""
+        regions.append(
+            Region(
+                pattern,
+                torch.from_numpy(np.ascontiguousarray(poly)),
+                area,
+                torch.from_numpy(poly.sum(axis=0) / len(poly)),
+                AffineMap(torch.from_numpy(m.copy()), torch.from_numpy(c.copy())),
+            )
+        )
+    return RegionSet(tuple(regions), box, start, stop_, slice)
+
+
+def _too_many(cap: int) -> None:
+    raise LRPError(
+        f"more than {cap:,} linear regions in the box; choose a smaller box or a smaller network"
+    )
+
+
+def interior_samples(region: Region, n: int, generator: torch.Generator) -> Tensor:
+    """``n`` random points strictly inside a region (random convex combinations
+    of its vertices, pulled 10% toward the interior point)."""
+    k = int(region.polygon.shape[0])
+    w = -torch.log(torch.rand(n, k, generator=generator, dtype=DTYPE))  # Dirichlet(1, …, 1)
+    w = w / w.sum(dim=1, keepdim=True)
+    pts = w @ region.polygon
+    return region.point + 0.9 * (pts - region.point)
