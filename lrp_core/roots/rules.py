@@ -30,7 +30,8 @@ Directions (``1[·]`` is an indicator, ``⊙`` the element-wise product):
 - ``0``   ``ã = 0``                        (the study's ``0`` rule: the origin itself,
   a root only if ``R_aff(0) = β = 0``, i.e. no bias along the segment)
 - ``pinv`` (layer rule) ``ã = a − W⁺ R_aff(a)`` for all explained neurons at
-  once, ``W`` stacking their gradients and ``W⁺`` the Moore–Penrose
+  once, ``W`` stacking the gradients of the live ones (inactive neurons, with
+  gradient 0, get no root) and ``W⁺`` the Moore–Penrose
   pseudo-inverse: the point nearest to a (in L2) where every explained neuron's
   affine relevance is zero (the study's ``pinv`` rule computes a layer's root
   with ``torch.linalg.pinv`` of the weight; we write it as a displacement from a
@@ -212,6 +213,9 @@ def rule_zero(
     beta = r.to(DTYPE) - w @ a
     out: list[RuleOutcome] = []
     for j in range(w.shape[0]):
+        if not bool(w[j].any()):
+            out.append((None, "0 rule: the neuron's gradient is 0 on this segment (inactive)"))
+            continue
         scale = float(r[j].abs()) + float((w[j] * a).abs().sum()) + 1.0
         if abs(float(beta[j])) <= 1e-12 * scale:
             out.append((torch.zeros_like(a), ""))
@@ -236,16 +240,20 @@ def rule_pinv(
     w = w.to(DTYPE)
     r = r.to(DTYPE)
     n = w.shape[0]
-    if not bool(w.any()):
+    live = w.abs().sum(dim=1) > 0
+    if not bool(live.any()):
         return [(None, "pinv rule: every explained neuron has gradient 0 on this segment")] * n
-    root = a - torch.linalg.pinv(w) @ r
+    wl, rl = w[live], r[live]
+    root = a - torch.linalg.pinv(wl) @ rl
     if not bool(torch.isfinite(root).all()):
         return [(None, "pinv rule: the pseudo-inverse step is not finite")] * n
     resid = w @ root + (r - w @ a)
     scale = r.abs() + (w.abs() @ a.abs()) + (w.abs() @ root.abs()) + 1.0
     out: list[RuleOutcome] = []
     for j in range(n):
-        if abs(float(resid[j])) <= 1e-9 * float(scale[j]):
+        if not bool(live[j]):
+            out.append((None, "pinv rule: the neuron's gradient is 0 on this segment (inactive)"))
+        elif abs(float(resid[j])) <= 1e-9 * float(scale[j]):
             out.append((root, ""))
         else:
             out.append((None, "pinv rule: the explained neurons cannot all be zero at once "
