@@ -102,11 +102,17 @@ def _box(problem: RootProblem, low: Any = None, high: Any = None) -> tuple[Tenso
 
 
 class _Region:
-    """Fast exact membership for batches: a's activation pattern (via the
-    segment's preactivation maps: active units need z > 0, inactive z <= 0),
-    plus ``a' >= 0`` and the box when asked. No autograd."""
+    """Membership for batches: a's activation pattern — either fast, via the
+    segment's composed preactivation maps (active units need z > 0, inactive
+    z <= 0), or, with ``network=True``, through the network's own
+    layer-by-layer pass (the two can differ by float rounding within ~1e-16 of
+    a boundary) — plus ``a' >= 0`` and the box when asked. No autograd."""
 
-    def __init__(self, problem: RootProblem, nonnegative: bool, box: tuple[Tensor, Tensor] | None) -> None:
+    def __init__(
+        self, problem: RootProblem, nonnegative: bool, box: tuple[Tensor, Tensor] | None, *, network: bool = False
+    ) -> None:
+        self.problem = problem
+        self.network = network
         seg = problem.segment
         self.G = seg.G
         self.g = seg.g
@@ -116,8 +122,11 @@ class _Region:
         self.box = box
 
     def __call__(self, x: Tensor) -> Tensor:
-        s = self.g - x @ self.G.T  # = sign · z per unit
-        ok = torch.where(self.active, s > 0, s >= 0).all(dim=-1)
+        if self.network:
+            ok = self.problem.in_segment(x)
+        else:
+            s = self.g - x @ self.G.T  # = sign · z per unit
+            ok = torch.where(self.active, s > 0, s >= 0).all(dim=-1)
         if self.nonnegative:
             ok &= (x >= 0).all(dim=-1)
         if self.box is not None:
@@ -378,34 +387,47 @@ def mcmc_finder(
     r_a = W @ a + beta
     norm = r_a.abs().clamp_min(1e-12 * (1.0 + float((W.abs() @ a.abs()).max())))
 
-    def energy(x: Tensor) -> Tensor:
-        return ((x @ W.T + beta).abs() / norm).sum(dim=-1)
+    inv_norm = 1.0 / norm
+    # one matmul per step gives every unit's slack (sign · z) and every R
+    n_c = region.G.shape[0]
+    fused = torch.cat([-region.G, W]).T.contiguous()
+    fused_off = torch.cat([region.g, beta])
+    active = region.active
 
     x = a.expand(n_chains, d).clone()
-    e = energy(x)
+    e = ((W @ a + beta).abs() * inv_norm).sum().expand(n_chains).clone()
     log_s = torch.full((n_chains,), math.log(init_scale), dtype=DTYPE)
     samples = torch.empty(n_steps, n_chains, d, dtype=DTYPE)
     accepted_after = torch.zeros(n_chains, dtype=DTYPE)
     total = n_warmup + n_steps
     every = max(1, total // 100)
     start_inside = bool(region(a.unsqueeze(0))[0])
+    block = 256
+    noise = log_u = torch.empty(0, dtype=DTYPE)
+    lo_log, hi_log = math.log(1e-12), math.log(1e6)
     for i in range(total):
-        step = torch.exp(log_s).unsqueeze(1)
-        prop = x + step * torch.randn(n_chains, d, generator=gen, dtype=DTYPE)
-        e_prop = energy(prop)
-        u = torch.rand(n_chains, generator=gen, dtype=DTYPE)
-        ok = region(prop) & (torch.log(u) * temperature < e - e_prop)
+        b = i % block
+        if b == 0:
+            m = min(block, total - i)
+            noise = torch.randn(m, n_chains, d, generator=gen, dtype=DTYPE)
+            log_u = torch.rand(m, n_chains, generator=gen, dtype=DTYPE).log_().mul_(temperature)
+        prop = torch.addcmul(x, torch.exp(log_s).unsqueeze(1), noise[b])
+        out = torch.addmm(fused_off, prop, fused)
+        slack = out[:, :n_c]
+        e_prop = out[:, n_c:].abs().mul_(inv_norm).sum(dim=-1)
+        ok = torch.where(active, slack > 0, slack >= 0).all(dim=-1)
+        if nonneg:
+            ok &= (prop >= 0).all(dim=-1)
+        if box is not None:
+            ok &= ((prop >= box[0]) & (prop <= box[1])).all(dim=-1)
+        ok &= log_u[b] < e - e_prop
         x = torch.where(ok.unsqueeze(1), prop, x)
         e = torch.where(ok, e_prop, e)
-        acc = ok.to(DTYPE)
-        if i < n_warmup:
-            log_s += 0.5 * (acc - target_accept)
-        else:
-            k = i - n_warmup
-            log_s += 0.5 / math.sqrt(1.0 + k) * (acc - target_accept)
-            samples[k] = x
-            accepted_after += acc
-        log_s.clamp_(math.log(1e-12), math.log(1e6))
+        eta = 0.5 if i < n_warmup else 0.5 / math.sqrt(1.0 + i - n_warmup)
+        log_s.add_(torch.where(ok, eta * (1.0 - target_accept), -eta * target_accept)).clamp_(lo_log, hi_log)
+        if i >= n_warmup:
+            samples[i - n_warmup] = x
+            accepted_after += ok
         if progress is not None and (i % every == 0 or i == total - 1):
             progress((i + 1) / total)
     flat = samples.reshape(n_steps * n_chains, d)
@@ -472,7 +494,8 @@ def interpolation_finder(
     max_doublings = _int_param("max_doublings", max_doublings, 0, 200)
     nonneg = problem.nonnegative if nonnegative is None else bool(nonnegative)
     box = _box(problem, low, high)
-    region = _Region(problem, nonneg, box)
+    # bisection homes in on the boundary, so membership comes from the network itself
+    region = _Region(problem, nonneg, box, network=True)
     gen = generator if generator is not None else torch.Generator().manual_seed(0)
     a = problem.point.to(DTYPE)
     d = problem.dim
