@@ -1,0 +1,203 @@
+"""Property-based fuzzing of the command line (issue 6, part 1).
+
+Contract (see :mod:`lrp_core.cli`): bad input prints exactly one line on
+stderr and exits with code 2, never a traceback; good input exits 0.
+
+The fuzzer discovers every subcommand and its options from the real parser,
+so subcommands added later are fuzzed too. It calls ``lrp_core.cli.main`` in
+process (1,000 subprocesses would take minutes); a few real subprocess runs
+check the same contract end to end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import pickle
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lrp_core.cli import build_parser, main
+from lrp_core.presets import get_preset, preset_names
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FUZZ = settings(
+    max_examples=1000,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    raise AssertionError("the CLI has no subcommands")
+
+
+SUBCOMMANDS = _subcommands()
+
+
+def _options(sub: argparse.ArgumentParser) -> list[str]:
+    return sorted(s for a in sub._actions for s in a.option_strings)
+
+
+def _choices(sub: argparse.ArgumentParser) -> list[str]:
+    out: list[str] = []
+    for a in sub._actions:
+        if a.choices is not None and not isinstance(a, argparse._SubParsersAction):
+            out += [str(c) for c in a.choices]
+    return out
+
+
+# --- files a user could point the CLI at --------------------------------------
+
+FILE_CONTENTS: dict[str, bytes] = {
+    "valid.json": get_preset("xor-2-4-1").network().to_json().encode(),
+    "dtd.json": get_preset("dtd-mlp").network().to_json().encode(),
+    "pickle.json": pickle.dumps({"weights": [1, 2, 3]}),
+    "utf16.json": get_preset("xor-2-4-1").network().to_json().encode("utf-16"),
+    "latin1.json": '{"name": "réseau", "layers": []}'.encode("latin-1"),
+    "truncated.json": get_preset("xor-2-4-1").network().to_json().encode()[:57],
+    "inf.json": get_preset("xor-2-4-1").network().to_json().replace("1.0", "1e400", 1).encode(),
+    "nan.json": get_preset("xor-2-4-1").network().to_json().replace("1.0", "NaN", 1).encode(),
+    "bool.json": get_preset("xor-2-4-1").network().to_json().replace("1.0", "true", 1).encode(),
+    "deep.json": b"[" * 10_000 + b"]" * 10_000,
+    "empty.json": b"",
+    "random.bin": bytes(range(256)) * 4,
+    "data.csv": b"x1,x2,y\n0,1,1\n1,0,1\n2,2,2\n",
+    "bad.csv": b"x1,x2,y\n0,nan,1\n1,inf\n,,\ntrue,false,null\n",
+    "huge-number.csv": b"x1,x2,y\n1e400,0,1\n" + b"9" * 5000 + b",1,1\n",
+}
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    d = tmp_path_factory.mktemp("cli-fuzz")
+    for name, content in FILE_CONTENTS.items():
+        (d / name).write_bytes(content)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:  # what torch.save writes: a zip archive
+        z.writestr("archive/data.pkl", pickle.dumps({"w": 1}))
+    (d / "model.pt").write_bytes(buf.getvalue())
+    (d / "a-directory").mkdir()
+    return [*(str(d / n) for n in (*FILE_CONTENTS, "model.pt", "a-directory")), str(d / "missing.json")]
+
+
+NUMBERS = [
+    "0", "1", "-1", "0.5", "2", "3", "10", "-5", "1.5", "nan", "NaN", "inf", "-inf", "1e400", "-1e400",
+    "1e30", "-1e30", "1e-30", "9" * 400, "", " ", "1,2", "1, 2", "0,0", "1,2,3", "nan,1", "1e400,0",
+    "a,b", "true", "None", "null", "[1,2]", "100000", "1000000000", "-0", "0x10", "1_0", "²",
+]
+# argv can hold neither NUL bytes nor unpaired surrogates other than surrogateescape's.
+ARG_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=16
+)
+
+
+@st.composite
+def argv_strategy(draw: st.DrawFn, files: list[str]) -> list[str]:
+    names = sorted(SUBCOMMANDS)
+    command = draw(st.one_of(st.sampled_from(names), st.sampled_from(names), ARG_TEXT))
+    sub = SUBCOMMANDS.get(command)
+    opts = _options(sub) if sub is not None else ["--json", "--preset", "--help"]
+    choices = (_choices(sub) if sub is not None else []) + preset_names()
+    token = st.one_of(
+        st.sampled_from(opts),
+        st.sampled_from(opts),
+        st.sampled_from(choices),
+        st.sampled_from(NUMBERS),
+        st.sampled_from(files),
+        ARG_TEXT,
+        st.sampled_from(opts).flatmap(lambda o: st.sampled_from(NUMBERS).map(lambda v: f"{o}={v}")),
+    )
+    return [command, *draw(st.lists(token, max_size=8))]
+
+
+def run_in_process(argv: list[str]) -> tuple[int, str, str]:
+    """``main(argv)`` with stdout/stderr captured; any exception but SystemExit propagates."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code: Any = main(argv)
+        except SystemExit as exc:
+            code = exc.code
+    return (0 if code is None else int(code)), out.getvalue(), err.getvalue()
+
+
+def assert_contract(code: int, stderr: str, argv: list[str]) -> None:
+    assert "Traceback" not in stderr, f"{argv}: traceback on stderr"
+    assert code in (0, 2), f"{argv}: exit code {code}"
+    if code == 2:
+        assert stderr.endswith("\n") and stderr.count("\n") == 1, f"{argv}: stderr is not one line: {stderr!r}"
+        assert stderr.strip(), f"{argv}: exit 2 with an empty message"
+
+
+@pytest.mark.timeout(120)
+def test_cli_fuzz_never_crashes(files: list[str]) -> None:
+    @FUZZ
+    @given(argv=argv_strategy(files))
+    def inner(argv: list[str]) -> None:
+        code, _out, err = run_in_process(argv)
+        assert_contract(code, err, argv)
+
+    inner()
+
+
+@pytest.mark.parametrize("name", [*sorted(FILE_CONTENTS), "model.pt", "a-directory", "missing.json"])
+def test_network_file_contract(files: list[str], name: str) -> None:
+    path = next(f for f in files if f.endswith("/" + name))
+    code, out, err = run_in_process(["network", "--network", path, "--json"])
+    assert_contract(code, err, ["network", path])
+    if name in ("valid.json", "dtd.json"):
+        assert code == 0 and json.loads(out)["layers"]
+    else:
+        assert code == 2
+
+
+def _run_all(arg_lists: list[list[str]]) -> list[tuple[int, bytes, bytes]]:
+    """Run ``python -m lrp_core ARGS`` for each list, concurrently (each imports torch)."""
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "lrp_core", *a], cwd=ROOT, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+        for a in arg_lists
+    ]
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        results.append((p.returncode, out, err))
+    return results
+
+
+def test_real_subprocess_runs(files: list[str]) -> None:
+    path = {Path(f).name: f for f in files}
+    # Few runs: each one imports torch (seconds on a loaded machine).
+    bad = [
+        ["network", "--preset", "no-such-net"],  # argparse's own error path
+        ["network", "--network", path["model.pt"]],  # a torch.save zip: refused unread
+        ["network", "--network", "caf\udce9.json"],  # a non-UTF-8 file name (surrogateescape)
+    ]
+    ok_args = ["network", "--preset", "ancona-max", "--json"]
+    *bad_results, ok = _run_all([*bad, ok_args])
+    for args, (code, out, err_bytes) in zip(bad, bad_results, strict=True):
+        err = err_bytes.decode("utf-8", errors="replace")
+        assert code == 2, (args, code, err)
+        assert err.count("\n") == 1 and err.strip(), (args, err)
+        assert "Traceback" not in err
+        assert out == b""
+    code, out, err_bytes = ok
+    assert code == 0 and err_bytes == b""
+    assert json.loads(out)["name"] == "ancona-max"
