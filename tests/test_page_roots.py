@@ -1,0 +1,143 @@
+"""The "Root finding" page under AppTest: finders, diagnostics, plots, bad input."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lrp_core.presets import get_preset
+from tests.conftest import APPTEST_TIMEOUT, ROOT
+
+PAGE = "pages/roots.py"
+
+
+def open_page(net_name: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APPTEST_TIMEOUT)
+    at.run()
+    if net_name is not None:
+        preset = get_preset(net_name)
+        at.session_state["lrp_network"] = preset.network()
+        at.session_state["lrp_x"] = preset.default_input
+        at.session_state["lrp_rev"] = at.session_state["lrp_rev"] + 1
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def rev(at: AppTest) -> int:
+    return int(at.session_state["lrp_rev"])
+
+
+def charts(at: AppTest) -> list[dict[str, Any]]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def trace_names(spec: dict[str, Any]) -> list[str]:
+    return [t.get("name") for t in spec["data"]]
+
+
+def table(at: AppTest) -> Any:
+    assert at.dataframe, "no diagnostics table"
+    return at.dataframe[0].value
+
+
+def test_two_input_network_plane_and_diagnostics() -> None:
+    at = open_page()  # the default network: ancona-max, 2 inputs
+    specs = charts(at)
+    assert len(specs) == 1
+    names = trace_names(specs[0])
+    for n in ["region boundaries", "x's segment", "x", "exact: root", "mcmc: chain samples", "click grid"]:
+        assert n in names
+    assert names[0].startswith("R")
+    df = table(at)
+    assert list(df["finder"]) == ["rule z+", "mcmc", "exact"]
+    # the exact root lies in x's segment and its Taylor residual is tiny
+    exact = df[df["finder"] == "exact"].iloc[0]
+    assert exact["in segment"] == "✓" and exact["Taylor residual"] < 1e-9
+    text = " ".join(m.value for m in at.markdown)
+    assert "Checks in plain words" in " ".join(s.value for s in at.subheader)
+    assert "Taylor identity" in text
+    assert len(at.get("download_button")) == 2
+
+
+def test_choose_finder_and_rule() -> None:
+    at = open_page()
+    r = rev(at)
+    at.multiselect(key=f"roots_finders_{r}").set_value(["rule", "interpolation"]).run()
+    assert not at.exception
+    at.selectbox(key=f"roots_p_{r}_rule_rule").set_value("w²").run()
+    assert not at.exception
+    df = table(at)
+    assert list(df["finder"]) == ["rule w²", "interpolation"]
+    names = trace_names(charts(at)[0])
+    assert "interpolation: edge points" in names and "mcmc: chain samples" not in names
+
+
+def test_number_inputs_move_x() -> None:
+    at = open_page()
+    before = tuple(at.session_state["lrp_x"])
+    key = next(n.key for n in at.number_input if n.key.startswith(f"roots_x_{rev(at)}_") and n.key.endswith("_0"))
+    at.number_input(key=key).set_value(1.25).run()
+    assert not at.exception
+    after = tuple(at.session_state["lrp_x"])
+    assert after[0] == 1.25 and after[1] == before[1]
+    spec = charts(at)[0]
+    x_trace = next(t for t in spec["data"] if t.get("name") == "x")
+    assert x_trace["x"] == [1.25]
+
+
+def test_bad_parameter_shows_error_and_keeps_the_rest() -> None:
+    at = open_page()
+    r = rev(at)
+    at.number_input(key=f"roots_p_{r}_mcmc_n_chains").set_value(0).run()
+    assert not at.exception
+    assert any("n_chains" in e.value for e in at.error)
+    df = table(at)
+    assert "mcmc" not in list(df["finder"]) and "exact" in list(df["finder"])
+    assert tuple(at.session_state["lrp_x"]) == get_preset("ancona-max").default_input
+
+
+def test_bad_box_falls_back() -> None:
+    at = open_page()
+    at.text_input(key=f"roots_box_{rev(at)}").set_value("3,1,0,1").run()
+    assert not at.exception
+    assert any("x0 < x1" in e.value for e in at.error)
+    assert len(charts(at)) == 1
+    at.text_input(key=f"roots_box_{rev(at)}").set_value("0,10,0,10").run()
+    spec = charts(at)[0]
+    assert spec["layout"]["xaxis"]["range"] == [0.0, 10.0]
+
+
+@pytest.mark.parametrize("layer", [0, 1])
+def test_dtd_mlp_projection_and_parallel(layer: int) -> None:
+    at = open_page("dtd-mlp")
+    r = rev(at)
+    if layer:
+        at.selectbox(key=f"roots_layer_{r}").set_value(layer).run()
+        assert not at.exception
+    specs = charts(at)
+    assert len(specs) == 2
+    assert "exact: root" in trace_names(specs[0]) and "x" in trace_names(specs[0])
+    assert specs[1]["data"][0]["type"] == "parcoords" and len(specs[1]["data"][0]["dimensions"]) == 10
+    df = table(at)
+    exact = df[df["finder"] == "exact"].iloc[0]
+    assert exact["in segment"] == "✓"
+    if layer == 0:
+        mcmc = df[df["finder"] == "mcmc"].iloc[0]
+        assert exact["R(root)"] <= mcmc["R(root)"] + 1e-12
+
+
+def test_explain_every_neuron_of_a_layer() -> None:
+    at = open_page()
+    r = rev(at)
+    at.radio(key=f"roots_kind_{r}").set_value("every neuron of a layer").run()
+    assert not at.exception
+    df = table(at)
+    # ancona-max's hidden layer has 4 units: 4 rows per finder
+    assert len(df) == 3 * 4
+    assert sorted(set(df["neuron"])) == [0, 1, 2, 3]
+    assert at.selectbox(key=f"roots_heat_{r}_0_layer0") is not None
