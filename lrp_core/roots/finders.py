@@ -319,7 +319,8 @@ def exact_finder(
             n_lp += 1
             if better is not None:
                 x = better
-        roots.append(make_root(problem, j, torch.as_tensor(x, dtype=DTYPE), reason))
+        # "+ 0.0" turns the solver's -0.0 into 0.0 (same value, cleaner output)
+        roots.append(make_root(problem, j, torch.as_tensor(x, dtype=DTYPE) + 0.0, reason))
     return RootResult("exact", {"tie_break": tie_break}, tuple(roots), n_lp, time.perf_counter() - t0)
 
 

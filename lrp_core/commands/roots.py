@@ -1,0 +1,127 @@
+"""``roots`` subcommand: Deep Taylor roots of a network output from one finder.
+
+``python -m lrp_core roots (--preset NAME | --network FILE) [--x "v1,v2,…"]
+[--layer K] [--output J] --finder rule|mcmc|interpolation|exact [--rule R]
+[--gamma G] [--seed S] [--n-chains N --n-steps N --n-warmup N] --json`` prints
+``{"layer": K, "finder": F, "roots": [{"neuron": j, "root": [...],
+"relevance": r, "in_segment": bool, "taylor_residual": e, ...}],
+"evaluations": n, "seconds": t}``. ``--x`` is the network input (default: the
+preset's input); with ``--layer K > 0`` it is forwarded to layer K's input.
+Without ``--output`` every output is explained. Numbers that do not exist
+(no root) are written as null.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from typing import Any
+
+import torch
+
+from lrp_core.cli import CLIError, add_network_args, emit, load_network, parse_vector
+from lrp_core.presets import default_input
+from lrp_core.roots import FINDERS, RULES, RootResult, explain_output
+from lrp_core.roots.rules import RULE_ALIASES, resolve_rule
+
+MCMC_FLAGS = ("n_chains", "n_steps", "n_warmup")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("roots", help="Deep Taylor roots of a network output (rule, mcmc, interpolation, exact)")
+    add_network_args(p)
+    p.add_argument("--x", help="the network input as comma-separated numbers (default: the preset's input)")
+    p.add_argument("--layer", type=int, default=0, help="explain from this layer's input (default 0)")
+    p.add_argument("--output", type=int, help="the output to explain (default: every output)")
+    p.add_argument("--finder", required=True, choices=FINDERS.names(), help="the root finder")
+    rules = [*RULES.names(), *RULE_ALIASES]
+    p.add_argument("--rule", help=f"the rule for --finder rule (default z+): {', '.join(rules)}")
+    p.add_argument("--gamma", type=float, help="γ of the γ rule (default 0.25)")
+    p.add_argument("--low", type=float, help="lower box bound for the zB rule (every coordinate)")
+    p.add_argument("--high", type=float, help="upper box bound for the zB rule (every coordinate)")
+    p.add_argument("--seed", type=int, default=0, help="random seed for mcmc and interpolation (default 0)")
+    p.add_argument("--n-chains", dest="n_chains", type=int, help="mcmc: number of chains (default 10)")
+    p.add_argument("--n-steps", dest="n_steps", type=int, help="mcmc: steps kept per chain (default 1000)")
+    p.add_argument("--n-warmup", dest="n_warmup", type=int, help="mcmc: warm-up steps per chain (default 100)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    # let values such as "-1.5,2" follow --x (argparse takes them for options otherwise)
+    p._negative_number_matcher = re.compile(r"^-\.?\d")
+    p.set_defaults(func=_roots)
+
+
+def _finite_or_none(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def finder_params(args: argparse.Namespace) -> dict[str, Any]:
+    """The finder's parameters from the flags; flags of another finder are refused."""
+    finder = args.finder
+    params: dict[str, Any] = {}
+    rule_flags = {"rule": args.rule, "gamma": args.gamma, "low": args.low, "high": args.high}
+    given_rule = [k for k, v in rule_flags.items() if v is not None]
+    given_mcmc = [k for k in MCMC_FLAGS if getattr(args, k) is not None]
+    if finder != "rule" and given_rule:
+        raise CLIError(f"--{given_rule[0]} applies only to --finder rule")
+    if finder != "mcmc" and given_mcmc:
+        raise CLIError(f"--{given_mcmc[0].replace('_', '-')} applies only to --finder mcmc")
+    if finder == "rule":
+        params["rule"] = resolve_rule(args.rule or "z+")
+        if args.gamma is not None:
+            params["gamma"] = args.gamma
+        if (args.low is None) != (args.high is None):
+            raise CLIError("give both --low and --high for the zB box")
+        if args.low is not None:
+            params["low"], params["high"] = args.low, args.high
+    if finder == "mcmc":
+        params.update({k: getattr(args, k) for k in given_mcmc})
+    return params
+
+
+def result_payload(layer: int, result: RootResult) -> dict[str, Any]:
+    roots = []
+    for r in result.roots:
+        entry = {k: _finite_or_none(v) for k, v in r.to_json().items()}
+        roots.append(entry)
+    return {
+        "layer": layer,
+        "finder": result.finder,
+        "roots": roots,
+        "evaluations": int(result.evaluations),
+        "seconds": float(result.seconds),
+        "params": result.params,
+    }
+
+
+def _roots(args: argparse.Namespace) -> int:
+    net = load_network(args)
+    n_layers = len(net.layers)
+    if not 0 <= args.layer < n_layers:
+        raise CLIError(f"--layer must be in 0..{n_layers - 1} for this network, not {args.layer}")
+    if args.output is not None and not 0 <= args.output < net.n_outputs:
+        raise CLIError(f"--output must be in 0..{net.n_outputs - 1} for this network, not {args.output}")
+    params = finder_params(args)
+    x = parse_vector(args.x, net.n_inputs) if args.x is not None else list(default_input(net))
+    point = torch.tensor(x, dtype=torch.float64)
+    if args.layer > 0:
+        point = net.forward(point).post[args.layer - 1]
+    problem = explain_output(net, point, args.layer, args.output)
+    gen = torch.Generator().manual_seed(args.seed)
+    result = FINDERS.get(args.finder).func(problem, generator=gen, **params)
+    payload = result_payload(args.layer, result)
+    lines = [f"{args.finder} roots at layer {args.layer}'s input ({result.evaluations} evaluations, "
+             f"{result.seconds:.3g} s)"]
+    for r in result.roots:
+        if r.root is None:
+            lines.append(f"output {r.neuron}: no root — {r.reason}")
+            continue
+        where = "in the segment" if r.in_segment else "OUTSIDE the segment"
+        lines.append(f"output {r.neuron}: R(root) = {r.relevance:.6g}, {where}, "
+                     f"Taylor residual {r.taylor_residual:.3g}, distance {r.distance:.4g}")
+        lines.append("  root = [" + ", ".join(f"{v:.6g}" for v in r.root.tolist()) + "]")
+        if r.reason:
+            lines.append(f"  note: {r.reason}")
+    emit(args, payload, "\n".join(lines))
+    return 0
