@@ -168,8 +168,9 @@ with st.expander(f"Input x = ({', '.join(f'{v:.4g}' for v in x)})", expanded=net
         new_x.append(float(cols[i % len(cols)].number_input(
             label, value=float(v), step=0.1, format="%.6g", key=f"dec_x{i}_r{rev}_{x_tag}")))
     if tuple(new_x) != x:
+        # the widgets' keys carry x, so draw them again from the new point
         state.set_input(new_x)
-        x = tuple(new_x)
+        st.rerun()
 
 # --- settings ---------------------------------------------------------------------
 outs = [str(n) for n in net.meta.get("output_names", [])] if isinstance(net.meta.get("output_names"), list) else []
