@@ -1,0 +1,112 @@
+"""Full-backward DTD on ``dtd-mlp`` at the reference input, explaining output 0:
+the exact finder against MCMC at the DTD study's settings (``n_steps=2_000,
+n_chains=50, n_warmup=20_000``), in one run, with conservation and unresolved
+relevance for both; then the exact root cache on neighbouring points.
+
+Baseline: MCMC at the study's settings (ratio = MCMC time / method time).
+If a probe at a tenth of the steps predicts more than ``MCMC_BUDGET_S`` for the
+full setting, the full setting is extrapolated from the probe (by steps) and
+the table says so.
+
+Run: ``python -m bench bench_decompose``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import torch
+
+from lrp_core.decompose import Decomposition, FinderSpec, decompose, decompose_many
+from lrp_core.presets import get_preset
+
+STUDY = {"n_steps": 2_000, "n_chains": 50, "n_warmup": 20_000}
+PROBE = {"n_steps": 200, "n_chains": 50, "n_warmup": 2_000}
+MCMC_BUDGET_S = 240.0
+EXACT_REPEATS = 5
+NEIGHBOURS = 10
+
+
+def _stats(dec: Decomposition) -> tuple[float, float, float]:
+    """(input relevance sum − f(x), Σ unresolved over layers, max |step error|)."""
+    cons = float(dec.input_relevance.sum()) - dec.f_x
+    unresolved = sum(lr.unresolved for lr in dec.layers)
+    step = max(abs(lr.step_error) for lr in dec.layers)
+    return cons, unresolved, step
+
+
+def main() -> None:
+    preset = get_preset("dtd-mlp")
+    net = preset.network()
+    x = torch.tensor(preset.default_input, dtype=torch.float64)
+    exact = FinderSpec.of("exact")
+
+    decompose(net, x, 0, mode="full", spec=exact)  # warm-up (imports, solver set-up)
+    times, cpus = [], []
+    dec_exact = None
+    for _ in range(EXACT_REPEATS):
+        t0, c0 = time.perf_counter(), time.process_time()
+        dec_exact = decompose(net, x, 0, mode="full", spec=exact)
+        times.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    assert dec_exact is not None
+    t_exact, cpu_exact = min(times), min(cpus)
+
+    probe_spec = FinderSpec.of("mcmc", **PROBE)
+    t0, c0 = time.perf_counter(), time.process_time()
+    dec_probe = decompose(net, x, 0, mode="full", spec=probe_spec, seed=0)
+    t_probe, cpu_probe = time.perf_counter() - t0, time.process_time() - c0
+    scale = (STUDY["n_steps"] + STUDY["n_warmup"]) / (PROBE["n_steps"] + PROBE["n_warmup"])
+    predicted = t_probe * scale
+    if predicted <= MCMC_BUDGET_S:
+        t0, c0 = time.perf_counter(), time.process_time()
+        dec_mcmc = decompose(net, x, 0, mode="full", spec=FinderSpec.of("mcmc", **STUDY), seed=0)
+        t_mcmc, cpu_mcmc = time.perf_counter() - t0, time.process_time() - c0
+        mcmc_note = "measured"
+    else:
+        dec_mcmc, t_mcmc, cpu_mcmc = dec_probe, predicted, cpu_probe * scale
+        mcmc_note = f"extrapolated ×{scale:.0f} from the probe (steps)"
+
+    # the exact cache on neighbouring points of the same segments
+    gen = torch.Generator().manual_seed(0)
+    pts = x + 1e-4 * torch.randn(NEIGHBOURS, x.shape[0], generator=gen, dtype=torch.float64)
+    pts[0] = x
+    t0 = time.perf_counter()
+    _, cache_on = decompose_many(net, pts, 0, mode="full", spec=exact)
+    t_on = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    _, cache_off = decompose_many(net, pts, 0, mode="full", spec=exact, use_cache=False)
+    t_off = time.perf_counter() - t0
+    segments = len({net.pattern_string(p) for p in pts})
+
+    print(f"dtd-mlp, full-backward, output 0, f(x) = {dec_exact.f_x:.6f}; torch threads = "
+          f"{torch.get_num_threads()} (machine shared with other jobs while measured)")
+    head = (f"{'method':<44} {'time [s]':>10} {'cpu [s]':>9} {'ratio':>9} {'searches':>9} {'Σ R_input − f':>14} "
+            f"{'Σ unresolved':>13} {'max step err':>13}")
+    print(head)
+    print("-" * len(head))
+    rows = [
+        (f"mcmc, study settings ({mcmc_note})", t_mcmc, cpu_mcmc, dec_mcmc),
+        ("mcmc probe (1/10 of the steps)", t_probe, cpu_probe, dec_probe),
+        (f"exact (best of {EXACT_REPEATS})", t_exact, cpu_exact, dec_exact),
+    ]
+    print(f"study settings: {STUDY}; probe: {PROBE}")
+    for name, t, cpu, dec in rows:
+        cons, unres, step = _stats(dec)
+        print(f"{name:<44} {t:>10.3f} {cpu:>9.3f} {t_mcmc / t:>8.1f}× {dec.root_searches:>9d} {cons:>14.6f} "
+              f"{unres:>13.6f} {step:>13.2e}")
+    print()
+    print(f"exact root cache, {NEIGHBOURS} points within 1e-4 of x ({segments} segment(s)):")
+    print(f"{'':<44} {'time [s]':>10} {'ratio':>9} {'searches':>9} {'hits':>8}")
+    print(f"{'cache off (baseline for this pair)':<44} {t_off:>10.3f} {1.0:>8.1f}× {cache_off.searches:>9d} "
+          f"{0:>8d}")
+    print(f"{'cache on':<44} {t_on:>10.3f} {t_off / t_on:>8.1f}× {cache_on.searches:>9d} {cache_on.hits:>8d}")
+    print()
+    ok_time = "yes" if t_exact < 0.3 else "no"
+    ok_ratio = "yes" if t_mcmc / t_exact >= 500 else "no"
+    print(f"targets: exact under 0.3 s: {ok_time} ({t_exact:.3f} s, runs {', '.join(f'{t:.3f}' for t in times)}); "
+          f"≥ 500× faster than MCMC at the study's settings: {ok_ratio} ({t_mcmc / t_exact:.0f}×)")
+
+
+if __name__ == "__main__":
+    main()
