@@ -1,0 +1,212 @@
+"""Figures and tables for the "Neuron importance" page (pure: results in, figures out).
+
+- :func:`bar_figure`: grouped bars, one group per unit, one bar per method,
+  each method's values divided by its largest magnitude so all share an axis;
+  raw values (± standard error) on hover.
+- :func:`rank_figure`: the rank of every unit under every method as a
+  heat-coloured table (1 = most important), so disagreement stands out.
+- :func:`convergence_figure`: the sampled Shapley estimate ± one standard
+  error against the number of permutations, with the exact values as dashed
+  lines when they are known.
+- :func:`pruning_figure`: the loss after removing the k least important
+  units, k = 0..n, one line per method.
+- :func:`scores_frame`, :func:`prune_first_sentences`: the raw-score table and
+  the plain-words line naming the unit each method would prune first.
+
+Units are named ``h1 … hn`` as on the editor page (``h4`` is the pruning
+paper's "unit 4").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+import torch
+
+from lrp_core.importance import METHODS, PruningCurve, Scores
+
+COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf",
+          "#bcbd22")
+
+
+def unit_name(i: int) -> str:
+    return f"h{i + 1}"
+
+
+def method_label(method: str) -> str:
+    return METHODS.get(method).label if method in METHODS else method
+
+
+def _legend(r: Scores) -> str:
+    suffix = "" if r.higher_is_important else " (lower = more important)"
+    return method_label(r.method) + suffix
+
+
+def _color(j: int) -> str:
+    return COLORS[j % len(COLORS)]
+
+
+def normalised(r: Scores) -> tuple[list[float], list[float] | None]:
+    """Scores (and standard errors) divided by the largest |score| (1 if all are 0)."""
+    scale = float(r.scores.abs().max()) if r.n_units else 0.0
+    scale = scale if scale > 0 else 1.0
+    values = (r.scores / scale).tolist()
+    errors = None if r.stderr is None else torch.nan_to_num(r.stderr / scale, nan=0.0).tolist()
+    return values, errors
+
+
+def bar_figure(results: Sequence[Scores]) -> go.Figure:
+    """Grouped bar chart of every method's normalised scores (raw values on hover)."""
+    fig = go.Figure()
+    for j, r in enumerate(results):
+        values, errors = normalised(r)
+        raw = r.scores.tolist()
+        se = r.stderr.tolist() if r.stderr is not None else None
+        hover = [
+            f"{method_label(r.method)}<br>{unit_name(i)}: {raw[i]:.6g}"
+            + (f" ± {se[i]:.2g}" if se is not None else "")
+            + f"<br>normalised: {values[i]:.3f}"
+            for i in range(r.n_units)
+        ]
+        fig.add_trace(go.Bar(
+            x=[unit_name(i) for i in range(r.n_units)],
+            y=values,
+            name=_legend(r),
+            marker_color=_color(j),
+            error_y=dict(type="data", array=errors, visible=True) if errors is not None else None,
+            hovertext=hover,
+            hoverinfo="text",
+            customdata=raw,
+        ))
+    fig.update_layout(
+        barmode="group",
+        title="Importance of each unit (each method divided by its largest |value|)",
+        xaxis_title="hidden unit",
+        yaxis_title="normalised score",
+        legend_title="method",
+        margin=dict(l=50, r=20, t=60, b=40),
+        height=420,
+    )
+    return fig
+
+
+def rank_matrix(results: Sequence[Scores]) -> list[list[int]]:
+    """``ranks[m][i]``: unit i's rank under method m (1 = most important)."""
+    return [r.ranks().tolist() for r in results]
+
+
+def rank_figure(results: Sequence[Scores]) -> go.Figure:
+    """A heat-coloured rank table: rows are methods, columns units; dark = important."""
+    ranks = rank_matrix(results)
+    n = results[0].n_units if results else 0
+    labels = [method_label(r.method) for r in results]
+    fig = go.Figure(go.Heatmap(
+        z=ranks,
+        x=[unit_name(i) for i in range(n)],
+        y=labels,
+        text=[[str(v) for v in row] for row in ranks],
+        texttemplate="%{text}",
+        colorscale="YlOrRd",
+        reversescale=True,
+        zmin=1,
+        zmax=max(n, 2),
+        colorbar=dict(title="rank"),
+        hovertemplate="%{y}<br>%{x}: rank %{z}<extra></extra>",
+    ))
+    fig.update_layout(
+        title="Rank of each unit (1 = most important, prune the highest number first)",
+        yaxis=dict(autorange="reversed"),
+        margin=dict(l=20, r=20, t=60, b=40),
+        height=max(220, 40 * len(results) + 120),
+    )
+    return fig
+
+
+def convergence_figure(sampled: Scores, exact: Scores | None = None) -> go.Figure:
+    """Running sampled-Shapley estimate ± one standard error per unit, against
+    the number of permutations (log axis); exact values as dashed lines."""
+    if "running_mean" not in sampled.extra:
+        raise ValueError("convergence_figure needs a shapley-sampled result")
+    x = list(sampled.extra["running_permutations"])
+    mean = sampled.extra["running_mean"]
+    se = torch.nan_to_num(sampled.extra["running_stderr"], nan=0.0)
+    fig = go.Figure()
+    for i in range(sampled.n_units):
+        color = _color(i)
+        m = mean[:, i].tolist()
+        upper = (mean[:, i] + se[:, i]).tolist()
+        lower = (mean[:, i] - se[:, i]).tolist()
+        fig.add_trace(go.Scatter(x=x + x[::-1], y=upper + lower[::-1], fill="toself", fillcolor=color,
+                                 opacity=0.18, line=dict(width=0), hoverinfo="skip", showlegend=False,
+                                 legendgroup=unit_name(i), name=f"{unit_name(i)} ± 1 s.e."))
+        fig.add_trace(go.Scatter(x=x, y=m, mode="lines", line=dict(color=color), name=unit_name(i),
+                                 legendgroup=unit_name(i),
+                                 hovertemplate=f"{unit_name(i)}<br>%{{x}} permutations: %{{y:.6g}}<extra></extra>"))
+        if exact is not None:
+            value = float(exact.scores[i])
+            fig.add_trace(go.Scatter(x=[x[0], x[-1]], y=[value, value], mode="lines",
+                                     line=dict(color=color, dash="dash"), legendgroup=unit_name(i),
+                                     name=f"{unit_name(i)} exact", showlegend=False,
+                                     hovertemplate=f"{unit_name(i)} exact: {value:.6g}<extra></extra>"))
+    fig.update_layout(
+        title="Sampled Shapley estimate ± 1 standard error" + (" (dashed: exact)" if exact is not None else ""),
+        xaxis=dict(title="permutations sampled", type="log"),
+        yaxis_title="Shapley value (loss increase)",
+        margin=dict(l=50, r=20, t=60, b=40),
+        height=420,
+    )
+    return fig
+
+
+def pruning_figure(curves: Sequence[PruningCurve]) -> go.Figure:
+    """Loss after removing the k least important units, one line per method."""
+    fig = go.Figure()
+    for j, c in enumerate(curves):
+        order = [unit_name(int(i)) for i in c.order.tolist()]
+        removed = ["none"] + [", ".join(order[:k]) for k in range(1, len(order) + 1)]
+        fig.add_trace(go.Scatter(
+            x=list(range(len(c.losses))),
+            y=c.losses.tolist(),
+            mode="lines+markers",
+            name=method_label(c.method),
+            line=dict(color=_color(j)),
+            customdata=removed,
+            hovertemplate=f"{method_label(c.method)}<br>k = %{{x}}: loss %{{y:.6g}}"
+                          "<br>removed: %{customdata}<extra></extra>",
+        ))
+    fig.update_layout(
+        title="Pruning curve: loss after removing the k least important units",
+        xaxis=dict(title="units removed (k)", dtick=1),
+        yaxis_title="loss",
+        margin=dict(l=50, r=20, t=60, b=40),
+        height=420,
+    )
+    return fig
+
+
+def scores_frame(results: Sequence[Scores]) -> pd.DataFrame:
+    """Raw scores: one row per unit, one column per method (plus ``± s.e.`` columns)."""
+    data: dict[str, list[float]] = {}
+    for r in results:
+        data[method_label(r.method)] = r.scores.tolist()
+        if r.stderr is not None:
+            data[f"{method_label(r.method)} ± s.e."] = r.stderr.tolist()
+    n = results[0].n_units if results else 0
+    return pd.DataFrame(data, index=pd.Index([unit_name(i) for i in range(n)], name="unit"))
+
+
+def prune_first_sentences(results: Sequence[Scores]) -> list[str]:
+    """One plain-words line per method naming the unit it would remove first."""
+    lines = []
+    for r in results:
+        i = r.prune_first()
+        value = float(r.scores[i])
+        spread = float(r.scores.max() - r.scores.min()) if r.n_units else 0.0
+        if spread <= 1e-12 * max(1.0, float(r.scores.abs().max())):
+            lines.append(f"**{method_label(r.method)}** cannot tell the units apart (every score is "
+                         f"{value:.3g} up to rounding).")
+        else:
+            lines.append(f"**{method_label(r.method)}** would prune **{unit_name(i)}** first (score {value:.4g}).")
+    return lines

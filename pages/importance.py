@@ -1,0 +1,281 @@
+"""Neuron importance: which hidden units matter? APoZ, weight norm, gradient,
+Taylor, leave-one-out and Shapley values side by side (Ancona et al. 2020, Fig. 1)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+import torch
+
+from figures.importance import (
+    bar_figure,
+    convergence_figure,
+    method_label,
+    prune_first_sentences,
+    pruning_figure,
+    rank_figure,
+    scores_frame,
+    unit_name,
+)
+from lrp_core.datasets import CSVData, fits, update_data
+from lrp_core.errors import LRPError
+from lrp_core.importance import (
+    DEFAULT_SAMPLES,
+    LOSSES,
+    MAX_EXACT_UNITS,
+    MAX_SAMPLES,
+    METHODS,
+    PruningCurve,
+    Scores,
+    attribute,
+    make_game,
+    pruning_curve,
+    scores_csv,
+)
+from lrp_core.network import Network
+from lrp_core.presets import MAX_DATASET_SIZE, default_dataset, get_preset, matching_preset
+from ui import state
+
+# Session keys owned by this page.
+DATA = "imp_data"  # uploaded CSVData, dropped when the network's input/output counts change
+PENDING = "imp_upload"  # (file name, raw bytes) waiting to be parsed; the uploader puts it here
+SEEN = "imp_upload_seen"  # file id of the last upload already handed over
+PRESET = "imp_preset"  # the last preset the network matched: its data set keeps its targets after edits
+
+EXPLAIN: dict[str, tuple[str, str]] = {
+    "apoz": (r"\text{score}_i = 1 - \mathrm{APoZ}_i = \frac{1}{N}\sum_{s=1}^{N} [\,a_i(x_s) \neq 0\,]",
+             "The fraction of samples on which the unit is active. It never looks at the weights leaving "
+             "the unit, so a busy unit whose output is thrown away still looks important (Hu et al. 2016)."),
+    "weight-norm": (r"\text{score}_i = \lVert W_{K}[i,:] \rVert_1",
+                    "The size of the weights coming into the unit. It needs no data and ignores what happens "
+                    "after the unit (Li et al. 2017)."),
+    "gradient": (r"\text{score}_i = \sum_{s} \left| \frac{\partial L}{\partial a_i(x_s)} \right|",
+                 "How sensitive the loss is to a small change of the unit's output. When the network fits "
+                 "the data perfectly the gradient of the loss is zero and every unit scores 0 (Mozer & "
+                 "Smolensky 1989)."),
+    "taylor": (r"T_i = \sum_{s} a_i(x_s)\, \frac{\partial L}{\partial a_i(x_s)} \;\approx\; "
+               r"-\big(L(i \text{ zeroed}) - L\big)",
+               "A first-order guess of how much the loss changes when the unit is switched off: −T is the "
+               "guessed increase, so lower (more negative) means more important (Molchanov et al. 2017)."),
+    "taylor-abs": (r"|T_i| = \Big| \sum_{s} a_i(x_s)\, \frac{\partial L}{\partial a_i(x_s)} \Big|",
+                   "The size of that first-order guess, whatever its sign (Molchanov et al. 2017)."),
+    "leave-one-out": (r"v(\{i\}) = L(i \text{ zeroed}) - L(\text{nothing zeroed})",
+                      "Switch off this one unit and measure how much worse the loss gets. Units that only "
+                      "matter together (backups of each other) each look unimportant."),
+    "shapley-exact": (r"\varphi_i = \sum_{S \subseteq N\setminus\{i\}} \frac{|S|!\,(n-|S|-1)!}{n!}"
+                      r"\big(v(S\cup\{i\}) - v(S)\big),\quad v(S) = L(S \text{ zeroed}) - L(\varnothing)",
+                      "Switch units off in every possible order and average how much the loss rises at the "
+                      "moment this unit goes. A unit that never changes the output gets exactly 0, identical "
+                      "units get equal values, and the values add up to the loss increase of removing all "
+                      "units, v(N) (Shapley 1953; Ancona et al. 2020). Computed over all 2ⁿ coalitions."),
+    "shapley-sampled": (r"\hat\varphi_i = \frac{1}{P}\sum_{\pi} \big(v(P^\pi_i \cup \{i\}) - v(P^\pi_i)\big)",
+                        "The same average, over P random orders instead of all of them; each order is paired "
+                        "with its reverse (antithetic sampling), and the spread of the pairs gives the "
+                        "standard error. With MSE and a linear output layer a pair is already exact."),
+    "random": (r"\text{score}_i \sim U[0, 1)",
+               "A seeded random number: the baseline any real method should beat on the pruning curve."),
+}
+
+
+# --- cached computations ---------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _scores(digest: str, _net: Network, data_key: str, _X: torch.Tensor, _y: torch.Tensor, layer: int,
+            loss: str, method: str, seed: int, samples: int) -> Scores:
+    return attribute(_net, _X, _y, method, layer=layer, loss=loss, seed=seed, samples=samples)[0]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _curve(digest: str, _net: Network, data_key: str, _X: torch.Tensor, _y: torch.Tensor, layer: int,
+           loss: str, method: str, order_key: str, _result: Scores) -> PruningCurve:
+    return pruning_curve(make_game(_net, _X, _y, layer=layer, loss=loss), _result)
+
+
+def data_digest(X: torch.Tensor, y: torch.Tensor) -> str:
+    h = hashlib.sha256()
+    h.update(X.contiguous().numpy().tobytes())
+    h.update(y.contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+# --- page ---------------------------------------------------------------------------------------
+
+state.show_flash()
+net: Network = state.get_network()
+rev = state.revision()
+ss = st.session_state
+
+st.title("Neuron importance")
+st.markdown(
+    "Which hidden units could be removed? Each method below scores the units of one hidden layer; "
+    "they often disagree. On the **ancona-max** network (Ancona et al. 2020, Fig. 1), which computes "
+    "max(x1, x2) exactly, unit **h4** has output weight 0 and changes nothing, yet APoZ and the weight "
+    "norm rank it high. Shapley values of the loss give it exactly 0. Edit the weights on the "
+    "*Network editor* page and come back to watch the rankings move."
+)
+
+if net.n_hidden_layers == 0:
+    st.info("This network has no hidden layer, so there are no units to score. Add a layer in the editor.")
+    st.stop()
+
+# remember which preset's data set applies (it keeps its targets after the weights are edited)
+match = matching_preset(net)
+if match is not None:
+    ss[PRESET] = match
+preset_name = ss.get(PRESET)
+if preset_name is not None:
+    pnet = get_preset(preset_name).network()
+    if (pnet.n_inputs, pnet.n_outputs) != (net.n_inputs, net.n_outputs):
+        preset_name = None
+        ss.pop(PRESET, None)
+
+# --- controls -----------------------------------------------------------------------------------
+c1, c2, c3 = st.columns([1, 2, 1])
+with c1:
+    layer = st.selectbox(
+        "Hidden layer", list(range(net.n_hidden_layers)), key=f"imp_layer_{net.n_hidden_layers}",
+        format_func=lambda k: f"layer {k} ({net.layers[k].n_out} units)",
+    )
+    n_units = net.layers[layer].n_out
+    loss = st.radio("Loss (mean over samples and outputs)", LOSSES, horizontal=True, key="imp_loss",
+                    format_func=lambda s: {"mse": "MSE", "l1": "L1"}[s])
+with c2:
+    available = [m for m in METHODS.names() if m != "shapley-exact" or n_units <= MAX_EXACT_UNITS]
+    methods = st.multiselect("Methods", available, default=available, key="imp_methods",
+                             format_func=method_label)
+    if n_units > MAX_EXACT_UNITS:
+        st.caption(f"Exact Shapley values need all 2ⁿ coalitions; this layer has {n_units} units, more "
+                   f"than {MAX_EXACT_UNITS}, so only the sampled estimate is offered.")
+with c3:
+    n_data = int(st.number_input("Data size", 1, MAX_DATASET_SIZE, 100, step=50, key="imp_n"))
+    seed = int(st.number_input("Seed (data and sampling)", 0, 2**31 - 1, 0, key="imp_seed"))
+    samples = int(st.number_input("Shapley permutations", 2, MAX_SAMPLES, DEFAULT_SAMPLES, step=100,
+                                  key="imp_samples", help="sampled in antithetic pairs (a permutation and its reverse)"))
+
+# --- data ---------------------------------------------------------------------------------------
+uploaded: CSVData | None = ss.get(DATA)
+if uploaded is not None and not fits(uploaded, net):
+    ss.pop(DATA, None)
+    uploaded = None
+    st.info("The uploaded data no longer match the network's inputs and outputs, so the default data are used.")
+
+with st.expander("Data", expanded=False):
+    st.markdown(
+        f"Upload a CSV with **{net.n_inputs} input column(s), then {net.n_outputs} target column(s)** "
+        "(an optional header row is recognised). Numbers only; at most 100,000 rows and 5 MB."
+    )
+    up = st.file_uploader("CSV data set", type=["csv", "txt"], key="imp_csv")
+    if up is not None and ss.get(SEEN) != up.file_id:
+        ss[SEEN] = up.file_id
+        ss[PENDING] = (up.name, up.getvalue())
+    if uploaded is not None and st.button("Use the default data again", key="imp_clear"):
+        ss.pop(DATA, None)
+        uploaded = None
+
+pending = ss.pop(PENDING, None)
+if pending is not None:
+    name, raw = pending
+    new, err = update_data(uploaded, raw, net.n_inputs, net.n_outputs, source=str(name))
+    if err is not None:
+        kept = "the previous data are kept" if uploaded is not None else "the default data are used"
+        st.error(f"{name}: {err}. Nothing was changed; {kept}.")
+    else:
+        ss[DATA] = uploaded = new
+
+try:
+    if uploaded is not None:
+        X, y = uploaded.X, uploaded.y
+        data_key = "csv:" + data_digest(X, y)
+        data_text = f"uploaded **{uploaded.source}** ({uploaded.n_rows} rows)"
+    elif preset_name is not None:
+        X, y = get_preset(preset_name).dataset(n_data, seed)
+        data_key = f"preset:{preset_name}:{n_data}:{seed}"
+        data_text = f"the **{preset_name}** data set ({n_data} samples, seed {seed})"
+        if match is None:
+            data_text += ", with its original targets (the weights were edited)"
+    else:
+        X, y = default_dataset(net, n_data, seed)
+        data_key = f"default:{net.digest}:{n_data}:{seed}"
+        data_text = (f"{n_data} standard-normal inputs (seed {seed}) labelled by this network itself, "
+                     "so the unpruned loss is 0")
+except LRPError as exc:
+    st.error(str(exc))
+    st.stop()
+st.caption(f"Data: {data_text}. Layer {layer}: units {unit_name(0)}…{unit_name(n_units - 1)}.")
+
+if not methods:
+    st.info("Choose at least one method.")
+    st.stop()
+
+# --- compute ------------------------------------------------------------------------------------
+bar = st.progress(0.0, text="Scoring units…")
+results: list[Scores] = []
+try:
+    for j, m in enumerate(methods):
+        bar.progress(j / len(methods), text=f"{method_label(m)}…")
+        results.append(_scores(net.digest, net, data_key, X, y, layer, loss, m, seed, samples))
+    bar.progress(1.0, text="Pruning curves…")
+    curves = [
+        _curve(net.digest, net, data_key, X, y, layer, loss, r.method, f"{r.method}:{seed}:{samples}", r)
+        for r in results
+    ]
+except LRPError as exc:
+    bar.empty()
+    st.error(str(exc))
+    st.stop()
+bar.empty()
+
+by_method = {r.method: r for r in results}
+
+# --- plots --------------------------------------------------------------------------------------
+st.subheader("Which unit would each method prune first?")
+st.markdown("\n".join(f"- {line}" for line in prune_first_sentences(results)))
+
+st.plotly_chart(bar_figure(results), key=f"imp_bars_r{rev}")
+st.plotly_chart(rank_figure(results), key=f"imp_ranks_r{rev}")
+
+sampled = by_method.get("shapley-sampled")
+if sampled is not None:
+    exact = by_method.get("shapley-exact")
+    if exact is None and n_units <= MAX_EXACT_UNITS:
+        exact = _scores(net.digest, net, data_key, X, y, layer, loss, "shapley-exact", seed, samples)
+    st.subheader("Convergence of the sampled Shapley values")
+    st.plotly_chart(convergence_figure(sampled, exact), key=f"imp_conv_r{rev}")
+    st.caption(
+        "Solid: the running estimate after each pair of permutations; band: ± one standard error; "
+        "dashed: the exact value. With MSE and a linear output layer the loss game is quadratic in the "
+        "coalition, so each antithetic pair is exact and the band collapses to a line."
+    )
+
+st.subheader("Pruning curves")
+st.plotly_chart(pruning_figure(curves), key=f"imp_prune_r{rev}")
+st.caption("Remove units from least to most important by each method's ranking; a good ranking keeps the "
+           "loss low for longer. k = 0 is the unpruned network, k = n removes the whole layer.")
+
+# --- tables -------------------------------------------------------------------------------------
+st.subheader("Scores")
+st.dataframe(scores_frame(results), key=f"imp_table_r{rev}")
+for m in ("shapley-exact", "shapley-sampled"):
+    if m in by_method:
+        r = by_method[m]
+        st.caption(f"{method_label(m)}: Σφ = {float(r.scores.sum()):.10g}, v(N) = {r.extra['v_full']:.10g} "
+                   f"(efficiency error {r.extra['efficiency_error']:.1e}).")
+st.caption("Time per method: " + ", ".join(f"{method_label(r.method)} {r.seconds * 1000:.1f} ms" for r in results)
+           + " (first run; later runs come from the cache).")
+st.download_button("Download all scores (CSV)", scores_csv(results), file_name="importance.csv",
+                   mime="text/csv", key=f"imp_download_r{rev}")
+
+with st.expander("The methods in plain words", expanded=False):
+    st.markdown(
+        "The loss L is the mean over samples and outputs of the squared error (MSE) or the absolute "
+        "error (L1). The game v(S) is the loss increase when the units in S are switched off (set to 0). "
+        "The seed notebook's estimator used MSE for the unpruned loss and L1 for the others; here one "
+        "loss is used throughout."
+    )
+    for m in METHODS.names():
+        formula, words = EXPLAIN[m]
+        st.markdown(f"**{method_label(m)}** (`{m}`)")
+        st.latex(formula)
+        st.markdown(words)

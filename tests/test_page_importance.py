@@ -1,0 +1,143 @@
+"""The "Neuron importance" page through Streamlit's AppTest.
+
+Covered: choosing methods; editing a weight on the editor page changes the
+scores here; a bad CSV shows an error and keeps the previous data; data
+dropped when the network's input/output counts change.
+
+Not covered here: the ``st.file_uploader`` widget itself (AppTest cannot set
+it). The page hands an upload's bytes to the session key ``imp_upload``; the
+tests put bytes there directly, so everything after the widget (parsing,
+error, keeping the old data) runs the page's real code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lrp_core.presets import get_preset
+from tests.conftest import APPTEST_TIMEOUT
+from ui.tables import table_key
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = "pages/importance.py"
+
+
+def open_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APPTEST_TIMEOUT)
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def scores(at: AppTest) -> dict[str, list[float]]:
+    frame = at.dataframe[0].value
+    return {str(c): [float(v) for v in frame[c]] for c in frame.columns}
+
+
+def errors(at: AppTest) -> list[str]:
+    return [str(e.value) for e in at.error]
+
+
+@pytest.fixture(scope="module")
+def base() -> AppTest:
+    return open_page()
+
+
+def test_default_page_shows_fig1(base: AppTest) -> None:
+    at = base
+    assert not errors(at)
+    s = scores(at)
+    assert abs(s["Shapley (exact)"][3]) <= 1e-12
+    assert s["Shapley (exact)"][2] > 1.0
+    assert s["APoZ (1 − fraction of zeros)"][3] == 1.0  # APoZ calls the useless unit busy
+    text = " ".join(str(m.value) for m in at.markdown)
+    assert "**Shapley (exact)** would prune **h4** first" in text
+    assert len(at.get("plotly_chart")) == 4  # bars, ranks, convergence, pruning curves
+    assert any(b.proto.label.startswith("Download all scores") for b in at.get("download_button"))
+
+
+def test_choose_methods_and_loss() -> None:
+    at = open_page()
+    at.multiselect(key="imp_methods").set_value(["apoz", "leave-one-out"])
+    at.run()
+    assert list(scores(at)) == ["APoZ (1 − fraction of zeros)", "Leave-one-out"]
+    assert len(at.get("plotly_chart")) == 3  # no sampled Shapley: no convergence plot
+    mse = scores(at)["Leave-one-out"]
+    at.radio(key="imp_loss").set_value("l1")
+    at.run()
+    l1 = scores(at)["Leave-one-out"]
+    assert l1 != mse and abs(l1[3]) <= 1e-12
+    at.multiselect(key="imp_methods").set_value([])
+    at.run()
+    assert any("at least one method" in str(i.value) for i in at.info)
+
+
+def test_editing_a_weight_in_the_editor_updates_the_scores() -> None:
+    at = open_page()
+    before = scores(at)["Shapley (exact)"]
+    at.switch_page("pages/editor.py")
+    at.run()
+    rev = int(at.session_state["lrp_rev"])
+    # give the useless unit h4 an output weight of 1
+    at.session_state[table_key(1, rev)] = {"edited_rows": {0: {"h4": 1.0}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert float(at.session_state["lrp_network"].layers[1].weight[0, 3]) == 1.0
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    after = scores(at)["Shapley (exact)"]
+    assert abs(after[3]) > 1.0 and after != before
+    # the preset's targets max(x1, x2) are kept after the edit, so the loss measures the edit
+    assert any("original targets" in str(c.value) for c in at.caption)
+
+
+def test_weight_change_through_session_state() -> None:
+    at = open_page()
+    net = at.session_state["lrp_network"]
+    at.session_state["lrp_network"] = net.with_value(1, "weight", 0, 2, 0.0)  # cut h3's output
+    at.session_state["lrp_rev"] = int(at.session_state["lrp_rev"]) + 1
+    at.run()
+    s = scores(at)["Shapley (exact)"]
+    assert abs(s[2]) <= 1e-12 and abs(s[3]) <= 1e-12
+
+
+def test_bad_csv_shows_error_and_keeps_the_data() -> None:
+    at = open_page()
+    baseline = scores(at)
+    at.session_state["imp_upload"] = ("bad.csv", b"1,2\n3,4\n")
+    at.run()
+    assert any("bad.csv" in e and "needs 3" in e and "Nothing was changed" in e for e in errors(at))
+    assert "imp_data" not in at.session_state
+    assert scores(at) == baseline
+    good = "x1,x2,y\n" + "".join(f"{a},{b},{max(a, b)}\n" for a, b in [(1, 2), (5, 3), (0.5, 9), (4, 4)])
+    at.session_state["imp_upload"] = ("good.csv", good.encode())
+    at.run()
+    assert not errors(at)
+    uploaded = scores(at)
+    assert uploaded != baseline
+    assert any("uploaded **good.csv** (4 rows)" in str(c.value) for c in at.caption)
+    at.session_state["imp_upload"] = ("worse.csv", b"\x80\x04pickle")
+    at.run()
+    assert any("worse.csv" in e and "pickle" in e for e in errors(at))
+    assert at.session_state["imp_data"].n_rows == 4
+    assert scores(at) == uploaded
+
+
+def test_uploaded_data_dropped_when_network_shape_changes() -> None:
+    at = open_page()
+    at.session_state["imp_upload"] = ("good.csv", b"1,2,2\n3,1,3\n")
+    at.run()
+    assert at.session_state["imp_data"].n_rows == 2
+    at.session_state["lrp_network"] = get_preset("dtd-mlp").network()
+    at.session_state["lrp_rev"] = int(at.session_state["lrp_rev"]) + 1
+    at.multiselect(key="imp_methods").set_value(["apoz", "shapley-sampled"])
+    at.run()
+    assert not at.exception
+    assert "imp_data" not in at.session_state
+    assert any("no longer match" in str(i.value) for i in at.info)
+    assert len(scores(at)["APoZ (1 − fraction of zeros)"]) == 10
