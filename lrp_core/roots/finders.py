@@ -209,6 +209,20 @@ def _bounds(d: int, nonnegative: bool, box: tuple[Tensor, Tensor] | None) -> lis
 
 
 def _lp(c: np.ndarray, A: np.ndarray, b: np.ndarray, bounds: list[tuple[float | None, float | None]]) -> Any:
+    """HiGHS with its default tolerances (fast: a vertex solution is exact to
+    rounding in practice); if the answer violates a constraint by more than
+    1e-12 relative, solve again with tolerances 1e-10 (checking options costs
+    HiGHS about a millisecond, so only then)."""
+    res = linprog(c, A_ub=A, b_ub=b, bounds=bounds, method="highs")
+    if res.status != 0:
+        return res
+    x = res.x
+    scale = np.abs(A) @ np.abs(x) + np.abs(b) + 1.0
+    lo = np.array([-np.inf if v is None else v for v, _ in bounds])
+    hi = np.array([np.inf if v is None else v for _, v in bounds])
+    tol = 1e-12 * (1.0 + np.abs(x))
+    if bool((A @ x - b <= 1e-12 * scale).all() and (x >= lo - tol).all() and (x <= hi + tol).all()):
+        return res
     return linprog(c, A_ub=A, b_ub=b, bounds=bounds, method="highs", options=_HIGHS)
 
 
@@ -395,39 +409,47 @@ def mcmc_finder(
     fused_off = torch.cat([region.g, beta])
     active = region.active
 
-    x = a.expand(n_chains, d).clone()
-    e = ((W @ a + beta).abs() * inv_norm).sum().expand(n_chains).clone()
-    log_s = torch.full((n_chains,), math.log(init_scale), dtype=DTYPE)
+    # The loop runs on NumPy views of float64 tensors: for arrays this small a
+    # NumPy call costs a fraction of a torch call. Random numbers still come
+    # from the torch generator, in blocks, so runs are reproducible from it.
+    m_fused, m_off = fused.numpy(), fused_off.numpy()
+    act, inv = active.numpy(), inv_norm.numpy()
+    box_np = None if box is None else (box[0].numpy(), box[1].numpy())
+    x = np.repeat(a.numpy()[None, :], n_chains, axis=0)
+    e = np.full(n_chains, float(((W @ a + beta).abs() * inv_norm).sum()))
+    log_s = np.full(n_chains, math.log(init_scale))
     samples = torch.empty(n_steps, n_chains, d, dtype=DTYPE)
-    accepted_after = torch.zeros(n_chains, dtype=DTYPE)
+    samples_np = samples.numpy()
+    accepted_after = np.zeros(n_chains)
     total = n_warmup + n_steps
     every = max(1, total // 100)
     start_inside = bool(region(a.unsqueeze(0))[0])
     block = 256
-    noise = log_u = torch.empty(0, dtype=DTYPE)
+    noise = log_u = np.empty(0)
     lo_log, hi_log = math.log(1e-12), math.log(1e6)
     for i in range(total):
         b = i % block
         if b == 0:
             m = min(block, total - i)
-            noise = torch.randn(m, n_chains, d, generator=gen, dtype=DTYPE)
-            log_u = torch.rand(m, n_chains, generator=gen, dtype=DTYPE).log_().mul_(temperature)
-        prop = torch.addcmul(x, torch.exp(log_s).unsqueeze(1), noise[b])
-        out = torch.addmm(fused_off, prop, fused)
+            noise = torch.randn(m, n_chains, d, generator=gen, dtype=DTYPE).numpy()
+            log_u = torch.rand(m, n_chains, generator=gen, dtype=DTYPE).log_().mul_(temperature).numpy()
+        prop = x + np.exp(log_s)[:, None] * noise[b]
+        out = prop @ m_fused + m_off
         slack = out[:, :n_c]
-        e_prop = out[:, n_c:].abs().mul_(inv_norm).sum(dim=-1)
-        ok = torch.where(active, slack > 0, slack >= 0).all(dim=-1)
+        e_prop = (np.abs(out[:, n_c:]) * inv).sum(axis=1)
+        ok = np.where(act, slack > 0, slack >= 0).all(axis=1)
         if nonneg:
-            ok &= (prop >= 0).all(dim=-1)
-        if box is not None:
-            ok &= ((prop >= box[0]) & (prop <= box[1])).all(dim=-1)
+            ok &= (prop >= 0).all(axis=1)
+        if box_np is not None:
+            ok &= ((prop >= box_np[0]) & (prop <= box_np[1])).all(axis=1)
         ok &= log_u[b] < e - e_prop
-        x = torch.where(ok.unsqueeze(1), prop, x)
-        e = torch.where(ok, e_prop, e)
+        x = np.where(ok[:, None], prop, x)
+        e = np.where(ok, e_prop, e)
         eta = 0.5 if i < n_warmup else 0.5 / math.sqrt(1.0 + i - n_warmup)
-        log_s.add_(torch.where(ok, eta * (1.0 - target_accept), -eta * target_accept)).clamp_(lo_log, hi_log)
+        log_s += np.where(ok, eta * (1.0 - target_accept), -eta * target_accept)
+        np.clip(log_s, lo_log, hi_log, out=log_s)
         if i >= n_warmup:
-            samples[i - n_warmup] = x
+            samples_np[i - n_warmup] = x
             accepted_after += ok
         if progress is not None and (i % every == 0 or i == total - 1):
             progress((i + 1) / total)
@@ -446,7 +468,7 @@ def mcmc_finder(
     )
     extra = {
         "acceptance": float(accepted_after.sum()) / (n_steps * n_chains),
-        "final_step": torch.exp(log_s).tolist(),
+        "final_step": np.exp(log_s).tolist(),
         "dropped": dropped,
         "n_chains": n_chains,
     }
