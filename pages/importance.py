@@ -215,7 +215,10 @@ results: list[Scores] = []
 try:
     for j, m in enumerate(methods):
         bar.progress(j / len(methods), text=f"{method_label(m)}…")
-        results.append(_scores(net.digest, net, data_key, X, y, layer, loss, m, seed, samples))
+        # only the sampled methods depend on the seed and sample count: keep them out of the others' keys
+        m_seed = seed if m in ("random", "shapley-sampled") else 0
+        m_samples = samples if m == "shapley-sampled" else DEFAULT_SAMPLES
+        results.append(_scores(net.digest, net, data_key, X, y, layer, loss, m, m_seed, m_samples))
     bar.progress(1.0, text="Pruning curves…")
     curves = [
         _curve(net.digest, net, data_key, X, y, layer, loss, r.method, f"{r.method}:{seed}:{samples}", r)
@@ -240,7 +243,7 @@ sampled = by_method.get("shapley-sampled")
 if sampled is not None:
     exact = by_method.get("shapley-exact")
     if exact is None and n_units <= MAX_EXACT_UNITS:
-        exact = _scores(net.digest, net, data_key, X, y, layer, loss, "shapley-exact", seed, samples)
+        exact = _scores(net.digest, net, data_key, X, y, layer, loss, "shapley-exact", 0, DEFAULT_SAMPLES)
     st.subheader("Convergence of the sampled Shapley values")
     st.plotly_chart(convergence_figure(sampled, exact), key=f"imp_conv_r{rev}")
     st.caption(
