@@ -25,6 +25,7 @@ from figures.roots import (
 from lrp_core.errors import LRPError
 from lrp_core.network import Network
 from lrp_core.plane import Box, box_around, click_grid, grid_values, parse_box, point_from_selection
+from lrp_core.presets import default_input
 from lrp_core.regions import RegionSet, linear_regions
 from lrp_core.roots import (
     FINDERS,
@@ -252,10 +253,15 @@ with view:
             format_func=lambda j: f"neuron {problem.neurons[j]}", key=f"roots_heat_{rev}_{layer}_{spec}",
         )
     if problem.dim == 2:
-        pts = [problem.point.tolist()] + [
-            r.root.tolist() for res in results for r in res.roots if r.root is not None
-        ]
-        box_text = st.text_input("Plane box x0,x1,y0,y1 (blank: around x and the roots)", value="",
+        # the automatic box stays put while x moves inside it (clicks land where they were aimed):
+        # on the input plane it holds the network's default input and x; on a hidden layer, the roots too
+        if layer == 0:
+            pts = [list(default_input(net)), list(x)]
+        else:
+            pts = [problem.point.tolist()] + [
+                r.root.tolist() for res in results for r in res.roots if r.root is not None
+            ]
+        box_text = st.text_input("Plane box x0,x1,y0,y1 (blank: automatic)", value="",
                                  key=f"roots_box_{rev}")
         try:
             box = parse_box(box_text) if box_text.strip() else box_around(pts)
