@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -44,9 +45,9 @@ MAX_WARMUP = 1_000_000
 MAX_STORED = 20_000_000  # stored sample coordinates (n_steps × n_chains × d)
 MAX_DIRECTIONS = 100_000
 
-RULE_DEFAULTS: dict[str, Any] = {"rule": "z+", "gamma": 0.25, "low": None, "high": None}
-EXACT_DEFAULTS: dict[str, Any] = {"tie_break": "l1"}
-MCMC_DEFAULTS: dict[str, Any] = {
+RULE_DEFAULTS: Mapping[str, Any] = MappingProxyType({"rule": "z+", "gamma": 0.25, "low": None, "high": None})
+EXACT_DEFAULTS: Mapping[str, Any] = MappingProxyType({"tie_break": "l1"})
+MCMC_DEFAULTS: Mapping[str, Any] = MappingProxyType({
     "n_chains": 10,
     "n_steps": 1_000,
     "n_warmup": 100,
@@ -54,21 +55,21 @@ MCMC_DEFAULTS: dict[str, Any] = {
     "temperature": 0.1,
     "target_accept": 0.5,
     "nonnegative": None,
-}
-INTERPOLATION_DEFAULTS: dict[str, Any] = {
+})
+INTERPOLATION_DEFAULTS: Mapping[str, Any] = MappingProxyType({
     "n_directions": 50,
     "init_scale": 1.0,
     "n_bisect": 60,
     "max_doublings": 40,
     "nonnegative": None,
-}
+})
 TIE_BREAKS = ("l1", "nearest", "none")
 
 
 # --- helpers -------------------------------------------------------------------
 
 
-def _unknown(finder: str, unknown: dict[str, Any], defaults: dict[str, Any]) -> None:
+def _unknown(finder: str, unknown: dict[str, Any], defaults: Mapping[str, Any]) -> None:
     if unknown:
         names = ", ".join(sorted(unknown))
         raise LRPError(f"unknown parameter(s) {names} for finder {finder!r}; valid: {', '.join(defaults)}")
@@ -193,7 +194,9 @@ def rule_finder(
 
 # --- exact -----------------------------------------------------------------------
 
-_HIGHS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
+_HIGHS: Mapping[str, float] = MappingProxyType(
+    {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
+)
 
 
 def _bounds(d: int, nonnegative: bool, box: tuple[Tensor, Tensor] | None) -> list[tuple[float | None, float | None]]:
@@ -223,7 +226,7 @@ def _lp(c: np.ndarray, A: np.ndarray, b: np.ndarray, bounds: list[tuple[float | 
     tol = 1e-12 * (1.0 + np.abs(x))
     if bool((A @ x - b <= 1e-12 * scale).all() and (x >= lo - tol).all() and (x <= hi + tol).all()):
         return res
-    return linprog(c, A_ub=A, b_ub=b, bounds=bounds, method="highs", options=_HIGHS)
+    return linprog(c, A_ub=A, b_ub=b, bounds=bounds, method="highs", options=dict(_HIGHS))
 
 
 def _tie_break_lp(

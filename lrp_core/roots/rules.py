@@ -46,7 +46,8 @@ inconsistent system for ``pinv``. The rules never return NaN or inf.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, Protocol
 
 import torch
@@ -88,7 +89,9 @@ class Rule(Protocol):
 RULES: Registry[Rule] = Registry("rule")
 
 #: spellings accepted on the command line (ASCII) for the registered names
-RULE_ALIASES: dict[str, str] = {"w2": "w²", "gamma": "γ", "zb": "zB", "z_plus": "z+", "zplus": "z+"}
+RULE_ALIASES: Mapping[str, str] = MappingProxyType(
+    {"w2": "w²", "gamma": "γ", "zb": "zB", "z_plus": "z+", "zplus": "z+"}
+)
 
 
 def resolve_rule(name: str) -> str:
@@ -185,16 +188,20 @@ def direction_zb(a: Tensor, w: Tensor, gamma: float, low: Tensor | None, high: T
     return torch.where(pos, (a - lo).unsqueeze(0), (a - hi).unsqueeze(0))
 
 
-for _name, _dir, _cite, _label in (
-    ("z+", direction_zplus, MONTAVON, "z⁺ rule: v = a ⊙ 1[w > 0]"),
-    ("w²", direction_w2, MONTAVON, "w² rule: v = w"),
-    ("γ", direction_gamma, MONTAVON_OVERVIEW, "γ rule: v = a ⊙ (1 + γ 1[w > 0])"),
-    ("zB", direction_zb, MONTAVON, "z^B rule: v = a − l (w > 0), a − h (w ≤ 0)"),
-    ("x", direction_x, SIXT, "x rule: v = a"),
-):
-    RULES.register(_name, label=_label, cite=_cite, layer_rule=False, direction=_dir)(
-        _directional(_name, _dir)
-    )
+def _register_directional_rules() -> None:
+    for name, direction, cite, label in (
+        ("z+", direction_zplus, MONTAVON, "z⁺ rule: v = a ⊙ 1[w > 0]"),
+        ("w²", direction_w2, MONTAVON, "w² rule: v = w"),
+        ("γ", direction_gamma, MONTAVON_OVERVIEW, "γ rule: v = a ⊙ (1 + γ 1[w > 0])"),
+        ("zB", direction_zb, MONTAVON, "z^B rule: v = a − l (w > 0), a − h (w ≤ 0)"),
+        ("x", direction_x, SIXT, "x rule: v = a"),
+    ):
+        RULES.register(name, label=label, cite=cite, layer_rule=False, direction=direction)(
+            _directional(name, direction)
+        )
+
+
+_register_directional_rules()
 
 
 @RULES.register("0", label="0 rule: ã = 0 (the origin)", cite=SIXT, layer_rule=False, direction=None)
