@@ -309,8 +309,8 @@ def plane_heatmap(
         title=title,
         height=height,
         margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
-        xaxis={"title": {"text": "x1"}, "range": [lo, hi], "constrain": "domain"},
-        yaxis={"title": {"text": "x2"}, "range": [lo, hi], "scaleanchor": "x", "scaleratio": 1},
+        xaxis={"title": {"text": "x1"}, "range": [lo, hi]},
+        yaxis={"title": {"text": "x2"}, "range": [lo, hi]},
         showlegend=False,
     )
     return fig

@@ -34,6 +34,7 @@ def _change(make: Callable[[], Network], where: st.delta_generator.DeltaGenerato
     st.rerun()
 
 
+state.init()  # idempotent; makes the page work even when Streamlit runs it without app.py
 state.show_flash()
 net = state.get_network()
 rev = state.revision()
@@ -48,7 +49,7 @@ st.latex(r"z^{(k)} = W^{(k)} a^{(k-1)} + b^{(k)}, \qquad a^{(k)} = \max\left(0, 
 st.caption(
     "In words: a unit adds up its inputs, each multiplied by the weight on its edge, adds its bias, "
     "and outputs the result if it is positive, else 0. "
-    "🔗 The link in your address bar opens this network: copy it to share exactly these weights."
+    "The link in your address bar opens this network: copy it to share exactly these weights."
 )
 
 # --- preset ---------------------------------------------------------------------
@@ -126,13 +127,13 @@ for k, layer in enumerate(net.layers):
                     st.rerun()
         with side:
             if hidden:
-                if st.button("➕ Add unit", key=f"editor_addu{k}_r{rev}", width="stretch"):
+                if st.button("Add unit", key=f"editor_addu{k}_r{rev}", width="stretch"):
                     _change(lambda k=k: net.with_unit_added(k), side)
                 unit = st.selectbox("Unit", range(layer.n_out), format_func=lambda i, k=k: unit_names(net, k)[i],
                                     index=layer.n_out - 1, key=f"editor_unit{k}_r{rev}")
-                if st.button("➖ Remove unit", key=f"editor_rmu{k}_r{rev}", width="stretch"):
+                if st.button("Remove unit", key=f"editor_rmu{k}_r{rev}", width="stretch"):
                     _change(lambda k=k, u=unit: net.with_unit_removed(k, u), side)
-                if st.button("🗑 Remove layer", key=f"editor_rml{k}_r{rev}", width="stretch",
+                if st.button("Remove layer", key=f"editor_rml{k}_r{rev}", width="stretch",
                              help="Merges this layer into the next: exact only if it were linear."):
                     _change(lambda k=k: net.with_layer_removed(k), side, reset_input=False)
             if hidden or len(net.layers) == 1:
@@ -145,7 +146,7 @@ st.subheader("Import and export")
 exp, imp = st.columns(2)
 with exp:
     st.download_button(
-        "⬇ Download network JSON",
+        "Download network JSON",
         net.to_json(),
         file_name=f"{net.name}.json",
         mime="application/json",

@@ -1,0 +1,94 @@
+"""The editor in real Chromium: type into a weight cell, watch the diagram and
+the URL change, and reopen the copied link in a fresh browser context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import wait_for_app
+
+# Column widths set by pages/editor.py (index column 60 px, number columns 90 px).
+INDEX_WIDTH = 60
+COLUMN_WIDTH = 90
+ROW_HEIGHT = 35  # Streamlit's glide-data-grid header and row height
+
+WEIGHT_JS = """([k, i, j]) => {
+  const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
+  for (const p of plots) {
+    for (const t of (p.data || [])) {
+      if (t.name === 'weight values') {
+        const row = t.customdata.find(r => r[0] === k && r[1] === i && r[2] === j);
+        return row ? row[3] : null;
+      }
+    }
+  }
+  return null;
+}"""
+
+
+def _open_editor(page: Any, url: str) -> None:
+    page.goto(url)
+    wait_for_app(page)
+    page.locator('[data-testid="stDataFrame"]').first.wait_for()
+    page.wait_for_function(f"() => ({WEIGHT_JS})([0, 0, 0]) !== null")
+
+
+def _weight(page: Any, k: int, i: int, j: int) -> float | None:
+    return page.evaluate(WEIGHT_JS, [k, i, j])
+
+
+@pytest.mark.browser
+def test_type_a_weight_diagram_and_link_follow(app_url: str, page: Any, browser: Any, artifacts: Path) -> None:
+    # Load the app's entry page first: Streamlit only switches from the legacy
+    # pages/ folder mode to st.navigation once app.py has run in this server.
+    page.goto(f"{app_url}/?preset=ancona-max")
+    wait_for_app(page)
+    page.set_viewport_size({"width": 1400, "height": 1700})
+    _open_editor(page, f"{app_url}/editor?preset=ancona-max")
+    assert _weight(page, 0, 0, 0) == pytest.approx(-0.25)
+    assert "preset=ancona-max" in page.url
+    page.screenshot(path=str(artifacts / "editor.png"))
+
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    assert box is not None
+    # Layer 0, unit h1 (row 0), column x1: the first weight cell.
+    page.mouse.click(box["x"] + INDEX_WIDTH + COLUMN_WIDTH / 2, box["y"] + ROW_HEIGHT * 1.5)
+    # Enter opens the cell's editor (an <input class="gdg-input"> holding -0.25).
+    page.keyboard.press("Enter")
+    cell = page.locator("input.gdg-input")
+    cell.wait_for()
+    assert float(cell.input_value()) == -0.25
+    page.keyboard.press("Control+a")
+    page.keyboard.type("0.7")
+    page.keyboard.press("Enter")
+
+    page.wait_for_function("() => /[?&]net=1[.]/.test(window.location.search)")
+    page.wait_for_function(f"() => ({WEIGHT_JS})([0, 0, 0]) === 0.7")
+    wait_for_app(page)
+    # The rest of the network is unchanged.
+    assert _weight(page, 0, 0, 1) == pytest.approx(0.25)
+    assert _weight(page, 1, 0, 0) == 2.0
+    assert _weight(page, 1, 0, 3) == 0.0
+    # ancona-max at x = (3, 7): h1 = 0.7·3 + 0.25·7 = 3.85, y = 2·3.85 + 0.5·10 = 12.7.
+    page.get_by_text("y1 = 12.7").first.wait_for()
+    page.screenshot(path=str(artifacts / "editor-after-edit.png"))
+    link = page.url
+
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1200})
+    try:
+        fresh = ctx.new_page()
+        fresh.set_default_timeout(30_000)
+        _open_editor(fresh, link)
+        assert _weight(fresh, 0, 0, 0) == 0.7
+        # A new session starts at the default input (0.5, 0.5) of an edited network:
+        # h = (0.7·0.5 + 0.25·0.5, 0, 1, 1), y = 2·0.475 + 0.5·1 = 1.45.
+        fresh.get_by_text("y1 = 1.45").first.wait_for()
+        assert "net=1." in fresh.url
+        fresh.screenshot(path=str(artifacts / "editor-from-link.png"))
+    finally:
+        ctx.close()
