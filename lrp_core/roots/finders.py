@@ -250,6 +250,24 @@ def _tie_break_lp(
     return res.x[:d] if res.status == 0 else None
 
 
+def _unique_optimum(res: Any, A: np.ndarray, c: np.ndarray) -> bool:
+    """Whether the LP's optimum is a single point, so that no tie-break is
+    needed: by complementary slackness every optimal x keeps each constraint
+    with a non-zero dual value tight; if those constraints (rows of A and
+    bounds) have rank d, the optimal face is one vertex. Decided from the
+    solver's dual values only, so it too depends only on the LP's data."""
+    d = c.shape[0]
+    tol = 1e-9 * max(1.0, float(np.abs(c).max()))
+    rows = [A[np.abs(res.ineqlin.marginals) > tol]]
+    eye = np.eye(d)
+    for side in (res.lower, res.upper):
+        marg = np.asarray(side.marginals)
+        if marg.shape == (d,):
+            rows.append(eye[np.abs(marg) > tol])
+    tight = np.vstack(rows)
+    return tight.shape[0] >= d and int(np.linalg.matrix_rank(tight)) == d
+
+
 @FINDERS.register(
     "exact", label="Exact (linear program)", cite=SIXT, segment_only=True, stochastic=False, params=EXACT_DEFAULTS
 )
@@ -273,7 +291,8 @@ def exact_finder(
     returned (if R < 0 on the whole closure, the point with the largest R).
 
     Tie-break (the minimisers form a face): ``l1`` (default) a second LP picks
-    the point of that face with the least L1 norm ``Σ|x_i|``; as both LPs are
+    the point of that face with the least L1 norm ``Σ|x_i|`` (skipped when
+    the dual values show the face is a single vertex); as both LPs are
     built from the segment's inequalities only, the root depends only on a's
     activation pattern (cache roots by pattern). ``nearest`` picks the point
     with the least ``Σ|x_i − a_i|`` instead, which depends on a (not
@@ -307,12 +326,14 @@ def exact_finder(
             else:
                 roots.append(make_root(problem, j, None, f"R is constant ({bj:.6g}) on this segment: no root"))
             continue
-        res = _lp(w, np.vstack([G, -w[None, :]]), np.concatenate([g, [bj]]), bounds)
+        A = np.vstack([G, -w[None, :]])
+        res = _lp(w, A, np.concatenate([g, [bj]]), bounds)
         n_lp += 1
         reason = ""
         if res.status == 2:
             # R >= 0 nowhere in the closure: take the largest R (closest to 0 from below)
-            res = _lp(-w, np.vstack([G, w[None, :]]), np.concatenate([g, [-bj]]), bounds)
+            A = np.vstack([G, w[None, :]])
+            res = _lp(-w, A, np.concatenate([g, [-bj]]), bounds)
             n_lp += 1
             if res.status != 0:
                 roots.append(make_root(problem, j, None, "the segment's closure is empty under the constraints "
@@ -331,7 +352,7 @@ def exact_finder(
             if r_min > 1e-9 * scale:
                 reason = f"no point with R = 0 in the segment's closure; returning the minimiser, R = {r_min:.6g}"
         x = res.x
-        if tie_break != "none":
+        if tie_break != "none" and not _unique_optimum(res, A, w):
             better = _tie_break_lp(G, g, w, lo_r, hi_r, bounds, centre)
             n_lp += 1
             if better is not None:
