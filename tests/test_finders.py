@@ -246,3 +246,15 @@ def test_rule_roots_leave_the_segment_on_dtd_mlp(dtd: RootProblem, rule: str) ->
     assert r.root is not None and abs(r.relevance_affine) <= 1e-12
     # the residual measures exactly the gap between the real R and the segment's affine map
     assert r.taylor_residual == pytest.approx(abs(r.relevance - r.relevance_affine), abs=1e-12)
+
+
+def test_exact_unique_vertex_needs_one_lp() -> None:
+    # R = relu(x1 − 1) + relu(x2 − 1) + 0.5; on a's segment (x1, x2 >= 1) R = x1 + x2 − 1.5,
+    # whose minimum over the segment is the single vertex (1, 1) with R = 0.5: no root there
+    net = from_layers([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0]]], [[-1.0, -1.0], [0.5]], ["relu", "linear"])
+    res = find("exact", explain_output(net, [2.0, 3.0], 0, 0))
+    r = res.roots[0]
+    assert res.evaluations == 1  # the dual values prove the optimum unique: no tie-break LP
+    assert r.root is not None and "no point with R = 0" in r.reason
+    torch.testing.assert_close(r.root, torch.tensor([1.0, 1.0], dtype=D), rtol=0, atol=1e-12)
+    assert r.relevance == pytest.approx(0.5, abs=1e-12)
