@@ -65,20 +65,19 @@ def sankey(dec: Decomposition, title: str | None = None) -> go.Figure:
     """Relevance flowing from the output (left) to the inputs (right).
 
     Link width is |share|; red links carry positive relevance, blue negative;
-    grey links go to the layer's "unresolved" node (relevance left at the roots).
+    grey links go to the layer's "unresolved" node (relevance left at the roots;
+    plotly places these sinks in the right-most column).
     """
     n_levels = len(dec.widths)
     names = level_names(n_levels)
     index: dict[tuple[int, int], int] = {}
     labels: list[str] = []
     colors: list[str] = []
-    xs: list[float] = []
     for level in range(n_levels - 1, -1, -1):
         for i in range(dec.widths[level]):
             index[(level, i)] = len(labels)
             labels.append(f"{names[level]} {i}")
             colors.append("rgba(90, 90, 90, 0.8)")
-            xs.append(0.01 + 0.98 * (n_levels - 1 - level) / max(1, n_levels - 1))
     unresolved_node: dict[int, int] = {}
     source: list[int] = []
     target: list[int] = []
@@ -101,7 +100,6 @@ def sankey(dec: Decomposition, title: str | None = None) -> go.Figure:
                     unresolved_node[lr.layer] = len(labels)
                     labels.append(f"unresolved (layer {lr.layer})")
                     colors.append(UNRESOLVED.format(a=0.9))
-                    xs.append(0.01 + 0.98 * (n_levels - 1 - lower_level) / max(1, n_levels - 1))
                 source.append(index[(upper_level, node.neuron)])
                 target.append(unresolved_node[lr.layer])
                 value.append(abs(node.unresolved))
@@ -110,8 +108,7 @@ def sankey(dec: Decomposition, title: str | None = None) -> go.Figure:
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
-            node={"label": labels, "color": colors, "pad": 8, "thickness": 14, "x": xs,
-                  "y": [None] * len(xs)},
+            node={"label": labels, "color": colors, "pad": 8, "thickness": 14},
             link={"source": source, "target": target, "value": value, "color": link_color,
                   "customdata": hover,
                   "hovertemplate": "%{source.label} → %{target.label}: %{customdata}<extra></extra>"},
