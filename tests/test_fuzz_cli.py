@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lrp_core.cli import build_parser, main
-from lrp_core.presets import get_preset, preset_names
+from lrp_core.presets import get_preset
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -108,23 +108,46 @@ ARG_TEXT = st.text(
 )
 
 
+def _value_actions(sub: argparse.ArgumentParser) -> list[argparse.Action]:
+    return [a for a in sub._actions if a.option_strings and not isinstance(a, argparse._HelpAction)]
+
+
 @st.composite
 def argv_strategy(draw: st.DrawFn, files: list[str]) -> list[str]:
+    """Mostly well-formed command lines (known options, each with a value of the
+    wrong kind or range now and then), sometimes junk tokens or a junk command."""
     names = sorted(SUBCOMMANDS)
-    command = draw(st.one_of(st.sampled_from(names), st.sampled_from(names), ARG_TEXT))
+    command = draw(st.one_of(st.sampled_from(names), st.sampled_from(names), st.sampled_from(names), ARG_TEXT))
     sub = SUBCOMMANDS.get(command)
-    opts = _options(sub) if sub is not None else ["--json", "--preset", "--help"]
-    choices = (_choices(sub) if sub is not None else []) + preset_names()
-    token = st.one_of(
-        st.sampled_from(opts),
-        st.sampled_from(opts),
-        st.sampled_from(choices),
-        st.sampled_from(NUMBERS),
-        st.sampled_from(files),
-        ARG_TEXT,
-        st.sampled_from(opts).flatmap(lambda o: st.sampled_from(NUMBERS).map(lambda v: f"{o}={v}")),
-    )
-    return [command, *draw(st.lists(token, max_size=8))]
+    junk = st.one_of(st.sampled_from(NUMBERS), st.sampled_from(files), ARG_TEXT, st.just("--help"),
+                     st.just("--no-such-option"))
+    if sub is None:
+        return [command, *draw(st.lists(junk, max_size=4))]
+    argv = [command]
+    actions = _value_actions(sub)
+    network = [a for a in actions if {"--preset", "--network"} & set(a.option_strings)]
+    chosen = draw(st.lists(st.sampled_from(actions), max_size=6, unique_by=id)) if actions else []
+    # Usually supply what argparse requires, with a valid choice, so the command reaches lrp_core.
+    must = [a for a in actions if a.required and a not in chosen]
+    if network and not any(a in chosen for a in network):
+        must.insert(0, network[0])
+    good = {id(a) for a in must}
+    chosen = [a for a in must if draw(st.integers(0, 5)) > 0] + chosen
+    for action in chosen:
+        opt = draw(st.sampled_from(action.option_strings))
+        if action.nargs == 0:
+            argv.append(opt)
+            continue
+        options: list[st.SearchStrategy[str]] = [st.sampled_from(NUMBERS)] * 3 + [ARG_TEXT]
+        if action.choices:
+            options += [st.sampled_from([str(c) for c in action.choices])] * (30 if id(action) in good else 3)
+        if action.option_strings and any(s in ("--network", "--data") for s in action.option_strings):
+            options += [st.sampled_from(files)] * 3
+        value = draw(st.one_of(*options))
+        argv += [f"{opt}={value}"] if draw(st.integers(0, 5)) == 0 else [opt, value]
+    if draw(st.integers(0, 5)) == 0:
+        argv.insert(draw(st.integers(1, len(argv))), draw(junk))
+    return argv
 
 
 def run_in_process(argv: list[str]) -> tuple[int, str, str]:
