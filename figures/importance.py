@@ -48,10 +48,27 @@ def _color(j: int) -> str:
     return COLORS[j % len(COLORS)]
 
 
+#: Scores whose magnitudes all stay below this are rounding noise (e.g. the gradient of a
+#: loss that is exactly 0): they are drawn as 0 rather than blown up to ±1.
+NOISE = 1e-12
+
+
+def is_flat(r: Scores) -> bool:
+    """Whether the method cannot tell the units apart: every score is the same
+    up to rounding (spread ≤ 1e-12 relative, or all magnitudes ≤ 1e-12)."""
+    if r.n_units == 0:
+        return True
+    top = float(r.scores.abs().max())
+    return top <= NOISE or float(r.scores.max() - r.scores.min()) <= NOISE * max(1.0, top)
+
+
 def normalised(r: Scores) -> tuple[list[float], list[float] | None]:
-    """Scores (and standard errors) divided by the largest |score| (1 if all are 0)."""
+    """Scores (and standard errors) divided by the largest |score|; all-zero
+    (up to rounding, see :data:`NOISE`) scores are drawn as 0."""
     scale = float(r.scores.abs().max()) if r.n_units else 0.0
-    scale = scale if scale > 0 else 1.0
+    if scale <= NOISE:
+        zeros = [0.0] * r.n_units
+        return zeros, None if r.stderr is None else list(zeros)
     values = (r.scores / scale).tolist()
     errors = None if r.stderr is None else torch.nan_to_num(r.stderr / scale, nan=0.0).tolist()
     return values, errors
@@ -98,22 +115,32 @@ def rank_matrix(results: Sequence[Scores]) -> list[list[int]]:
 
 
 def rank_figure(results: Sequence[Scores]) -> go.Figure:
-    """A heat-coloured rank table: rows are methods, columns units; dark = important."""
+    """A heat-coloured rank table: rows are methods, columns units; dark = important.
+    A method that cannot tell the units apart (:func:`is_flat`) shows "tie" in a middle colour."""
     ranks = rank_matrix(results)
     n = results[0].n_units if results else 0
     labels = [method_label(r.method) for r in results]
+    z: list[list[float]] = []
+    text: list[list[str]] = []
+    for r, row in zip(results, ranks, strict=True):
+        if is_flat(r):
+            z.append([(n + 1) / 2] * n)
+            text.append(["tie"] * n)
+        else:
+            z.append([float(v) for v in row])
+            text.append([str(v) for v in row])
     fig = go.Figure(go.Heatmap(
-        z=ranks,
+        z=z,
         x=[unit_name(i) for i in range(n)],
         y=labels,
-        text=[[str(v) for v in row] for row in ranks],
+        text=text,
         texttemplate="%{text}",
         colorscale="YlOrRd",
         reversescale=True,
         zmin=1,
         zmax=max(n, 2),
         colorbar=dict(title="rank"),
-        hovertemplate="%{y}<br>%{x}: rank %{z}<extra></extra>",
+        hovertemplate="%{y}<br>%{x}: rank %{text}<extra></extra>",
     ))
     fig.update_layout(
         title="Rank of each unit (1 = most important, prune the highest number first)",
@@ -203,8 +230,7 @@ def prune_first_sentences(results: Sequence[Scores]) -> list[str]:
     for r in results:
         i = r.prune_first()
         value = float(r.scores[i])
-        spread = float(r.scores.max() - r.scores.min()) if r.n_units else 0.0
-        if spread <= 1e-12 * max(1.0, float(r.scores.abs().max())):
+        if is_flat(r):
             lines.append(f"**{method_label(r.method)}** cannot tell the units apart (every score is "
                          f"{value:.3g} up to rounding).")
         else:

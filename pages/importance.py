@@ -246,11 +246,15 @@ if sampled is not None:
         exact = _scores(net.digest, net, data_key, X, y, layer, loss, "shapley-exact", 0, DEFAULT_SAMPLES)
     st.subheader("Convergence of the sampled Shapley values")
     st.plotly_chart(convergence_figure(sampled, exact), key=f"imp_conv_r{rev}")
-    st.caption(
-        "Solid: the running estimate after each pair of permutations; band: ± one standard error; "
-        "dashed: the exact value. With MSE and a linear output layer the loss game is quadratic in the "
-        "coalition, so each antithetic pair is exact and the band collapses to a line."
-    )
+    note = ("Solid: the running estimate after each pair of permutations; band: ± one standard error"
+            + ("; dashed: the exact value." if exact is not None else "."))
+    se = sampled.stderr
+    if se is not None and float(torch.nan_to_num(se).abs().max()) <= 1e-9 * max(1.0, float(sampled.scores.abs().max())):
+        note += (" Here every antithetic pair (a permutation and its reverse) already gave the same values, so "
+                 "the standard error is 0 and the band collapses to a line. That happens when no three units "
+                 "interact, as for MSE with a linear output layer, where the loss is quadratic in the "
+                 "coalition. Try a deeper network (e.g. plane-2-8-8-1) to see sampling noise.")
+    st.caption(note)
 
 st.subheader("Pruning curves")
 st.plotly_chart(pruning_figure(curves), key=f"imp_prune_r{rev}")
@@ -259,7 +263,10 @@ st.caption("Remove units from least to most important by each method's ranking; 
 
 # --- tables -------------------------------------------------------------------------------------
 st.subheader("Scores")
-st.dataframe(scores_frame(results), key=f"imp_table_r{rev}")
+frame = scores_frame(results)
+st.dataframe(frame, key=f"imp_table_r{rev}",
+             column_config={c: st.column_config.NumberColumn(c, format="%.6g") for c in frame.columns})
+st.caption("Raw values (6 significant digits here; the CSV download has every digit).")
 for m in ("shapley-exact", "shapley-sampled"):
     if m in by_method:
         r = by_method[m]

@@ -8,6 +8,7 @@ import torch
 from figures.importance import (
     bar_figure,
     convergence_figure,
+    is_flat,
     normalised,
     prune_first_sentences,
     pruning_figure,
@@ -44,6 +45,20 @@ def test_bar_figure_normalises_per_method_and_keeps_raw_values(results: list[Sco
 def test_normalised_handles_all_zero_scores() -> None:
     r = Scores("gradient", torch.zeros(3, dtype=torch.float64), None, {}, True, "")
     assert normalised(r) == ([0.0, 0.0, 0.0], None)
+    noise = Scores("gradient", torch.tensor([1e-16, -4e-17, 0.0], dtype=torch.float64), None, {}, True, "")
+    assert normalised(noise) == ([0.0, 0.0, 0.0], None)
+    assert is_flat(noise)
+    real = Scores("gradient", torch.tensor([2.0, -1.0, 0.0], dtype=torch.float64), None, {}, True, "")
+    assert normalised(real) == ([1.0, -0.5, 0.0], None)
+    assert not is_flat(real)
+
+
+def test_rank_figure_marks_ties() -> None:
+    flat = Scores("gradient", torch.tensor([1e-16, 0.0, 3e-17], dtype=torch.float64), None, {}, True, "")
+    real = Scores("apoz", torch.tensor([0.2, 0.9, 0.5], dtype=torch.float64), None, {}, True, "")
+    fig = rank_figure([flat, real])
+    assert [list(r) for r in fig.data[0].text] == [["tie"] * 3, ["3", "1", "2"]]
+    assert list(fig.data[0].z[0]) == [2.0, 2.0, 2.0]
 
 
 def test_rank_figure_shows_disagreement(results: list[Scores]) -> None:
@@ -51,7 +66,7 @@ def test_rank_figure_shows_disagreement(results: list[Scores]) -> None:
     assert ranks[0][3] <= 2  # APoZ: h4 among the most important
     assert ranks[2][3] == 4  # exact Shapley: h4 least important
     fig = rank_figure(results)
-    assert [list(row) for row in fig.data[0].z] == ranks
+    assert [[int(v) for v in row] for row in fig.data[0].z] == ranks
     assert list(fig.data[0].y)[2] == "Shapley (exact)"
     for row in ranks:
         assert sorted(row) == [1, 2, 3, 4]
