@@ -430,9 +430,15 @@ def sampled_shapley_values(
     perms = torch.stack([perms, perms.flip(1)], dim=1).reshape(2 * pairs, n)
     pos = perms.argsort(dim=1)  # pos[p, i] = place of unit i in permutation p
     inner = torch.arange(1, n).view(1, n - 1, 1)
-    zeroed = pos.unsqueeze(1) < inner  # (P, n-1, n): first j units of π zeroed, j = 1..n-1
     base_and_full = game.losses(torch.stack([torch.zeros(n, dtype=torch.bool), torch.ones(n, dtype=torch.bool)]))
-    inner_losses = game.losses(zeroed.reshape(-1, n), progress).reshape(2 * pairs, n - 1)
+    inner_losses = torch.empty(2 * pairs, n - 1, dtype=DTYPE)
+    block = max(1, (1 << 16) // max(1, n - 1))  # permutations per block (bounds the mask memory)
+    for p0 in range(0, 2 * pairs, block):
+        p1 = min(2 * pairs, p0 + block)
+        zeroed = pos[p0:p1].unsqueeze(1) < inner  # (B, n-1, n): first j units of π zeroed, j = 1..n-1
+        inner_losses[p0:p1] = game.losses(zeroed.reshape(-1, n)).reshape(p1 - p0, n - 1)
+        if progress is not None:
+            progress(p1 / (2 * pairs))
     vals = torch.empty(2 * pairs, n + 1, dtype=DTYPE)
     vals[:, 0] = 0.0
     vals[:, 1:n] = inner_losses - base_and_full[0]
