@@ -291,13 +291,16 @@ def parallel_figure(
     ]
     fig = go.Figure(go.Parcoords(
         line={"color": code.tolist(), "colorscale": scale, "cmin": 0.0, "cmax": float(top)},
-        dimensions=dims, name="points",
+        dimensions=dims, name="points", rangefont={"size": 1, "color": "rgba(0,0,0,0)"},
+        tickfont={"size": 9}, labelfont={"size": 12},
     ))
-    legend = ", ".join([f"{result_label(r)} roots: {_color(i)}" for i, r in enumerate(results)])
-    fig.update_layout(height=420, margin={"l": 40, "r": 40, "t": 50, "b": 30},
-                      title={"text": f"x: gold; samples: grey; {legend}" if legend else "x: gold",
-                             "font": {"size": 12}})
+    fig.update_layout(height=420, margin={"l": 40, "r": 40, "t": 40, "b": 20})
     return fig
+
+
+def finder_colors(n: int) -> list[str]:
+    """The colours the figures give to the first ``n`` results (in order)."""
+    return [_color(i) for i in range(n)]
 
 
 def diagnostics_rows(results: Sequence[RootResult], relevance_at_x: Sequence[float] | None = None) -> list[dict[str, Any]]:

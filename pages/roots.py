@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ import torch
 from figures.roots import (
     check_sentences,
     diagnostics_rows,
+    finder_colors,
     parallel_figure,
     plane_figure,
     projection_figure,
@@ -24,7 +26,17 @@ from figures.roots import (
 )
 from lrp_core.errors import LRPError
 from lrp_core.network import Network
-from lrp_core.plane import Box, box_around, click_grid, grid_values, parse_box, point_from_selection
+from lrp_core.plane import (
+    Box,
+    Slice,
+    axis_slice,
+    box_around,
+    check_box,
+    click_grid,
+    grid_values,
+    parse_box,
+    point_from_selection,
+)
 from lrp_core.presets import default_input
 from lrp_core.regions import RegionSet, linear_regions
 from lrp_core.roots import (
@@ -55,18 +67,27 @@ xkey = hashlib.sha1(repr(x).encode()).hexdigest()[:10]
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _regions(digest: str, _net: Network, box: Box, start: int, stop: int) -> RegionSet | str:
-    """The linear regions of layers start..stop-1 in the box, or the reason there are none to draw."""
+def _regions(
+    digest: str, _net: Network, box: Box, start: int, stop: int, slice_key: str = "", _slice: Slice | None = None
+) -> RegionSet | str:
+    """The linear regions of layers start..stop-1 in the box (on a slice if given, named by
+    ``slice_key``), or the reason there are none to draw."""
     try:
-        return linear_regions(_net, box, start=start, stop=stop)
+        return linear_regions(_net, box, start=start, stop=stop, slice=_slice)
     except LRPError as exc:
         return str(exc)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _heat(digest: str, _problem: RootProblem, spec: str, box: Box, neuron_index: int) -> tuple[list[float], list[float], torch.Tensor]:
-    """R of one explained neuron on a grid over the box (R does not depend on the point)."""
-    return grid_values(lambda p: _problem.relevance(p)[:, neuron_index], box, HEAT_N)
+def _heat(
+    digest: str, _problem: RootProblem, spec: str, box: Box, neuron_index: int,
+    slice_key: str = "", _slice: Slice | None = None,
+) -> tuple[list[float], list[float], torch.Tensor]:
+    """R of one explained neuron on a grid over the box, on a slice if given (R does not
+    depend on the point)."""
+    if _slice is None:
+        return grid_values(lambda p: _problem.relevance(p)[:, neuron_index], box, HEAT_N)
+    return grid_values(lambda p: _problem.relevance(_slice.embed(p))[:, neuron_index], box, HEAT_N)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -118,7 +139,7 @@ controls, view = st.columns([1, 2.2], gap="large")
 with controls:
     st.subheader("Input point x")
     names = list(net.meta.get("input_names", [])) if isinstance(net.meta.get("input_names"), list) else []
-    per_row = min(5, net.n_inputs)
+    per_row = min(2, net.n_inputs)
     new_x = list(x)
     for start in range(0, net.n_inputs, per_row):
         cols = st.columns(per_row)
@@ -160,6 +181,14 @@ with controls:
             for p, dv in defaults.items():
                 k = f"roots_p_{rev}_{name}_{p}"
                 if p in HIDDEN_PARAMS:
+                    if name == "rule" and params.get("rule") == "zB":
+                        # the zB rule's box l <= a <= h (one bound for every input value)
+                        vals = (list(x) if layer == 0 else
+                                net.forward(torch.tensor(x, dtype=DTYPE), stop=layer).output.tolist())
+                        bound = float(min(0.0, min(vals))) if p == "low" else float(max(1.0, max(vals)))
+                        bound = math.floor(bound) if p == "low" else math.ceil(bound)
+                        params[p] = float(st.number_input(f"zB bound: {p}", value=float(bound), format="%g",
+                                                          key=k))
                     continue
                 if name == "rule" and p == "rule":
                     rules = RULES.names()
@@ -312,38 +341,93 @@ with view:
             st.markdown("**Projection on the first two principal components** of x, the roots and the samples")
             st.plotly_chart(projection_figure(problem.point.tolist(), results), key=f"roots_proj_{rev}")
         with right:
-            st.markdown("**Parallel coordinates**: one axis per input value")
+            legend = "; ".join(f"{result_label(r)} roots: {c}" for r, c in zip(results, finder_colors(len(results)),
+                                                                               strict=True))
+            st.markdown("**Parallel coordinates**: one axis per input value. x: gold; samples: grey"
+                        + (f"; {legend}" if legend else ""))
             st.plotly_chart(parallel_figure(problem.point.tolist(), results), key=f"roots_par_{rev}")
+        with st.expander("Slice through the point: the linear regions along two input axes"):
+            st.markdown(
+                "The plane through the point along two input axes (all other values fixed). Thin lines "
+                "separate linear regions; the thick outline is where the slice cuts the point's segment."
+            )
+            d = problem.dim
+            c1, c2, c3 = st.columns(3)
+            ax_i = c1.selectbox("first axis", list(range(d)), index=0, format_func=lambda i: f"a{i + 1}",
+                                key=f"roots_slice_i_{rev}_{layer}")
+            ax_j = c2.selectbox("second axis", list(range(d)), index=1, format_func=lambda i: f"a{i + 1}",
+                                key=f"roots_slice_j_{rev}_{layer}")
+            half = float(c3.number_input("half-width", value=1.0, min_value=1e-6, max_value=1e6, format="%g",
+                                         key=f"roots_slice_w_{rev}_{layer}"))
+            try:
+                sl = axis_slice(problem.point, int(ax_i), int(ax_j))
+            except LRPError as exc:
+                st.error(str(exc))
+                sl = None
+            if sl is not None:
+                sbox = check_box((-half, half, -half, half))
+                skey = run_key(problem.point.tolist(), int(ax_i), int(ax_j))
+                sregions = _regions(net.digest, net, sbox, layer, problem.segment_stop, skey, sl)
+                if isinstance(sregions, str):
+                    st.warning(f"Region boundaries not drawn: {sregions}")
+                    sregions = None
+                sheat = _heat(net.digest, problem, f"{layer}/{spec}/{problem.segment_stop}", sbox,
+                              int(neuron_index), skey, sl)
+                sfig = plane_figure(
+                    [0.0, 0.0], (), regions=sregions, segment_pattern=problem.segment.pattern_string, heat=sheat,
+                    heat_label=f"R (neuron {problem.neurons[int(neuron_index)]})",
+                    grid=click_grid(sbox, GRID_N) if layer == 0 else None, box=sbox,
+                    axis_titles=(f"change of a{int(ax_i) + 1}", f"change of a{int(ax_j) + 1}"),
+                )
+                if layer == 0:
+                    st.caption("Click on the slice to move x there.")
+                    sevent = st.plotly_chart(sfig, on_select="rerun", selection_mode="points",
+                                             key=f"roots_slice_{rev}_{xkey}_{ax_i}_{ax_j}")
+                    sclick = point_from_selection(sevent, box=sbox)
+                    if sclick is not None and sclick != (0.0, 0.0):
+                        state.set_input(sl.embed(list(sclick)).tolist())
+                        st.rerun()
+                else:
+                    st.plotly_chart(sfig, key=f"roots_slice_{rev}")
 
-    # --- tables, checks and downloads -----------------------------------------------------------
-    if results:
-        st.subheader("Diagnostics")
-        st.dataframe(pd.DataFrame(diagnostics_rows(results, relevance_x)), hide_index=True)
-        st.subheader("Checks in plain words")
-        for res in results:
-            for sentence in check_sentences(res):
-                st.markdown("- " + sentence)
+# --- tables, checks and downloads (full width) -----------------------------------------------------
+if results:
+    st.subheader("Diagnostics")
+    st.dataframe(
+        pd.DataFrame(diagnostics_rows(results, relevance_x)), hide_index=True,
+        column_config={
+            "R(x)": st.column_config.NumberColumn(format="%.6g"),
+            "R(root)": st.column_config.NumberColumn(format="%.6g"),
+            "distance ‖x − root‖": st.column_config.NumberColumn(format="%.4g"),
+            "Taylor residual": st.column_config.NumberColumn(format="scientific"),
+            "seconds": st.column_config.NumberColumn(format="%.4f"),
+        },
+    )
+    st.subheader("Checks in plain words")
+    for res in results:
+        for sentence in check_sentences(res):
+            st.markdown("- " + sentence)
 
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(["finder", "neuron", *[f"root_{i + 1}" for i in range(problem.dim)], "relevance",
-                    "in_segment", "taylor_residual", "distance", "reason"])
-        for res in results:
-            for r in res.roots:
-                coords = r.root.tolist() if r.root is not None else [""] * problem.dim
-                w.writerow([result_label(res), r.neuron, *coords, r.relevance, r.in_segment,
-                            r.taylor_residual, r.distance, r.reason])
-        payload = {
-            "network": net.name, "digest": net.digest, "x": list(x), "layer": layer, "explain": spec,
-            "point": problem.point.tolist(), "relevance_at_point": relevance_x,
-            "results": [
-                {"finder": res.finder, "params": res.params, "roots": [r.to_json() for r in res.roots],
-                 "evaluations": res.evaluations, "seconds": res.seconds}
-                for res in results
-            ],
-        }
-        d1, d2 = st.columns(2)
-        d1.download_button("Download roots (CSV)", buf.getvalue(), file_name="roots.csv", mime="text/csv",
-                           key=f"roots_dl_csv_{rev}")
-        d2.download_button("Download roots (JSON)", json.dumps(payload, indent=1, default=str),
-                           file_name="roots.json", mime="application/json", key=f"roots_dl_json_{rev}")
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["finder", "neuron", *[f"root_{i + 1}" for i in range(problem.dim)], "relevance",
+                "in_segment", "taylor_residual", "distance", "reason"])
+    for res in results:
+        for r in res.roots:
+            coords = r.root.tolist() if r.root is not None else [""] * problem.dim
+            w.writerow([result_label(res), r.neuron, *coords, r.relevance, r.in_segment,
+                        r.taylor_residual, r.distance, r.reason])
+    payload = {
+        "network": net.name, "digest": net.digest, "x": list(x), "layer": layer, "explain": spec,
+        "point": problem.point.tolist(), "relevance_at_point": relevance_x,
+        "results": [
+            {"finder": res.finder, "params": res.params, "roots": [r.to_json() for r in res.roots],
+             "evaluations": res.evaluations, "seconds": res.seconds}
+            for res in results
+        ],
+    }
+    d1, d2 = st.columns(2)
+    d1.download_button("Download roots (CSV)", buf.getvalue(), file_name="roots.csv", mime="text/csv",
+                       key=f"roots_dl_csv_{rev}")
+    d2.download_button("Download roots (JSON)", json.dumps(payload, indent=1, default=str),
+                       file_name="roots.json", mime="application/json", key=f"roots_dl_json_{rev}")

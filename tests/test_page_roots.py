@@ -120,9 +120,13 @@ def test_dtd_mlp_projection_and_parallel(layer: int) -> None:
         at.selectbox(key=f"roots_layer_{r}").set_value(layer).run()
         assert not at.exception
     specs = charts(at)
-    assert len(specs) == 2
+    assert len(specs) == 3
     assert "exact: root" in trace_names(specs[0]) and "x" in trace_names(specs[0])
     assert specs[1]["data"][0]["type"] == "parcoords" and len(specs[1]["data"][0]["dimensions"]) == 10
+    # the slice through the point along two axes: regions, the point's segment, R
+    slice_names = trace_names(specs[2])
+    assert {"region boundaries", "x's segment", "x"} <= set(slice_names)
+    assert ("click grid" in slice_names) == (layer == 0)
     df = table(at)
     exact = df[df["finder"] == "exact"].iloc[0]
     assert exact["in segment"] == "✓"
@@ -141,3 +145,26 @@ def test_explain_every_neuron_of_a_layer() -> None:
     assert len(df) == 3 * 4
     assert sorted(set(df["neuron"])) == [0, 1, 2, 3]
     assert at.selectbox(key=f"roots_heat_{r}_0_layer0") is not None
+
+
+def test_slice_axes_must_differ() -> None:
+    at = open_page("dtd-mlp")
+    r = rev(at)
+    at.selectbox(key=f"roots_slice_j_{r}_0").set_value(0).run()
+    assert not at.exception
+    assert any("different axes" in e.value for e in at.error)
+    assert len(charts(at)) == 2 and at.dataframe  # the rest of the page still works
+
+
+def test_zb_rule_gets_its_box() -> None:
+    at = open_page()
+    r = rev(at)
+    at.selectbox(key=f"roots_p_{r}_rule_rule").set_value("zB").run()
+    assert not at.exception and not at.error
+    # x = (3, 7): the default box is 0 <= a <= 7
+    assert at.number_input(key=f"roots_p_{r}_rule_low").value == 0.0
+    assert at.number_input(key=f"roots_p_{r}_rule_high").value == 7.0
+    df = table(at)
+    assert df["finder"].iloc[0] == "rule zB"
+    at.number_input(key=f"roots_p_{r}_rule_low").set_value(5.0).run()  # a = (3, 7) is not inside the box
+    assert not at.exception
