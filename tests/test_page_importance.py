@@ -4,6 +4,8 @@ Covered: choosing methods; editing a weight on the editor page changes the
 scores here; a bad CSV shows an error and keeps the previous data; data
 dropped when the network's input/output counts change.
 
+One browser test (real Chromium) checks the rendered bar chart's data and the CSV download.
+
 Not covered here: the ``st.file_uploader`` widget itself (AppTest cannot set
 it). The page hands an upload's bytes to the session key ``imp_upload``; the
 tests put bytes there directly, so everything after the widget (parsing,
@@ -12,13 +14,16 @@ error, keeping the old data) runs the page's real code.
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lrp_core.presets import get_preset
-from tests.conftest import APPTEST_TIMEOUT
+from tests.conftest import APPTEST_TIMEOUT, wait_for_app
 from ui.tables import table_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,3 +146,39 @@ def test_uploaded_data_dropped_when_network_shape_changes() -> None:
     assert "imp_data" not in at.session_state
     assert any("no longer match" in str(i.value) for i in at.info)
     assert len(scores(at)["APoZ (1 − fraction of zeros)"]) == 10
+
+
+BAR_TRACES_JS = """() => {
+  for (const el of document.querySelectorAll('.js-plotly-plot')) {
+    const bars = (el.data || []).filter(t => t.type === 'bar');
+    if (bars.length) return bars.map(t => ({name: t.name, x: t.x, y: t.y}));
+  }
+  return null;
+}"""
+
+
+@pytest.mark.browser
+def test_browser_renders_charts_and_downloads_csv(app_url: str, page: Any, artifacts: Path) -> None:
+    # Follow the navigation link (opening /importance directly in a fresh session would run the
+    # page as a legacy pages/ script without app.py).
+    page.goto(app_url)
+    wait_for_app(page)
+    page.get_by_role("link", name="Neuron importance").first.click()
+    page.wait_for_url("**/importance*")
+    page.get_by_text("Pruning curves").first.wait_for()
+    wait_for_app(page)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4")
+    bars = page.evaluate(BAR_TRACES_JS)
+    assert bars is not None and len(bars) == 9
+    by = {b["name"]: b for b in bars}
+    assert list(by["Shapley (exact)"]["x"]) == ["h1", "h2", "h3", "h4"]
+    assert by["Shapley (exact)"]["y"][3] == 0 and by["Shapley (exact)"]["y"][2] == pytest.approx(1.0)
+    assert by["APoZ (1 − fraction of zeros)"]["y"][3] == pytest.approx(1.0)
+    page.screenshot(path=str(artifacts / "importance_page.png"), full_page=True)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download all scores (CSV)").click()
+    text = Path(info.value.path()).read_text()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 9 * 4
+    exact_h4 = next(r for r in rows if r["method"] == "shapley-exact" and r["unit"] == "4")
+    assert abs(float(exact_h4["score"])) <= 1e-12
