@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from lrp_core.decompose import (
+    Decomposition,
     FinderSpec,
     RootCache,
     decompose,
@@ -107,7 +108,7 @@ def test_train_free_zplus_on_dtd_mlp_conserves() -> None:
 # --- full-backward with the exact finder ---------------------------------------------
 
 
-def check_full_chain(dec) -> None:  # type: ignore[no-untyped-def]
+def check_full_chain(dec: Decomposition) -> None:
     """sum + unresolved = the layer above's sum at every layer, the layers
     chain, and every unresolved value is the root's affine relevance."""
     assert dec.layers[0].upper_sum == pytest.approx(dec.f_x, abs=1e-12)
@@ -236,7 +237,7 @@ def same_segment_points(net: Network, x: torch.Tensor, n: int, radius: float, se
     return pts
 
 
-def assert_identical(a, b) -> None:  # type: ignore[no-untyped-def]
+def assert_identical(a: Decomposition, b: Decomposition) -> None:
     assert a.f_x == b.f_x
     for la, lb in zip(a.layers, b.layers, strict=True):
         assert torch.equal(la.relevance, lb.relevance)
@@ -335,7 +336,7 @@ def test_json_and_frames() -> None:
     assert [entry["layer"] for entry in js["layers"]] == [4, 3, 2, 1, 0]
     assert js["input_relevance"] == js["layers"][-1]["relevance"]
     assert all(set(e) == {"layer", "relevance", "sum", "unresolved"} for e in js["layers"])
-    full = json.loads(json.dumps(dec.to_full_json()))  # strictly serialisable
+    full = json.loads(json.dumps(dec.to_full_json(), allow_nan=False))  # strict JSON
     assert len(full["tree"]) == 5
     frame = dec.to_frame()
     n_rows = sum(len(lr.nodes) * lr.point.shape[0] for lr in dec.layers)
@@ -368,7 +369,7 @@ def test_progress_reaches_one() -> None:
         ({"mode": "sideways"}, "full, train-free"),
     ],
 )
-def test_bad_input_is_an_lrp_error(kwargs: dict, message: str) -> None:
+def test_bad_input_is_an_lrp_error(kwargs: dict[str, object], message: str) -> None:
     args = {"x": [3.0], "output": 0, "mode": "full"} | kwargs
     with pytest.raises(LRPError, match=message):
         decompose(hand_net(), args["x"], args["output"], mode=args["mode"])
