@@ -90,7 +90,7 @@ def _heat(
     return grid_values(lambda p: _problem.relevance(_slice.embed(p))[:, neuron_index], box, HEAT_N)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=24, show_spinner=False)
 def _remember(key: str, _result: RootResult | None = None) -> RootResult | None:
     """A content-keyed store of finished runs (key: network digest, point, layer,
     what is explained, finder and its parameters). Filled only after a run

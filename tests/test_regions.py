@@ -144,3 +144,13 @@ def test_to_json_shape() -> None:
         assert set(r) == {"pattern", "polygon", "area"}
         assert all(len(v) == 2 for v in r["polygon"])
     assert sum(r["area"] for r in js["regions"]) == pytest.approx(100.0, abs=1e-9)
+
+
+def test_duplicate_and_parallel_units() -> None:
+    # units 0 and 1 are the same line, unit 2 its mirror image (z2 = -z0): still one split
+    w = [[1.0, 2.0], [1.0, 2.0], [-1.0, -2.0], [0.5, -1.0]]
+    net = from_layers([w, [[1.0, -1.0, 0.5, 2.0]]], [[0.1, 0.1, -0.1, 0.0], [0.0]], ["relu", "linear"])
+    rs = linear_regions(net, (-2.0, 2.0, -2.0, 2.0))
+    assert len(rs.regions) == 4
+    assert {r.pattern[:3] for r in rs.regions} == {"110", "001"}
+    check_tiling(net, (-2.0, 2.0, -2.0, 2.0))
