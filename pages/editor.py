@@ -112,7 +112,7 @@ for k, layer in enumerate(net.layers):
         with table_col:
             frame = layer_table(net, k)
             config = {c: st.column_config.NumberColumn(c, width=90) for c in frame.columns}
-            config["_index"] = st.column_config.TextColumn("unit", width=60)
+            config["_index"] = st.column_config.TextColumn("unit", width=60, disabled=True)
             edited = st.data_editor(frame, key=table_key(k, rev), column_config=config, num_rows="fixed")
             try:
                 new = network_from_table(net, k, edited, act)

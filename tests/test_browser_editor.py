@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import wait_for_app
 
@@ -32,6 +33,7 @@ WEIGHT_JS = """([k, i, j]) => {
 def _open_editor(page: Any, url: str) -> None:
     page.goto(url)
     wait_for_app(page)
+    page.get_by_role("heading", name="Network editor").wait_for()
     page.locator('[data-testid="stDataFrame"]').first.wait_for()
     page.wait_for_function(f"() => ({WEIGHT_JS})([0, 0, 0]) !== null")
 
@@ -40,29 +42,45 @@ def _weight(page: Any, k: int, i: int, j: int) -> float | None:
     return page.evaluate(WEIGHT_JS, [k, i, j])
 
 
+def _open_cell_editor(page: Any, grid: Any) -> None:
+    """Select layer 0's first weight cell (unit h1, column x1) and open its
+    editor (an <input class="gdg-input">). The grid is a canvas, so the cell is
+    found by position; the layout may still be settling while the plots draw,
+    so measure again and retry until the editor opens."""
+    editor = page.locator("input.gdg-input")
+    for _ in range(5):
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + INDEX_WIDTH + COLUMN_WIDTH / 2, box["y"] + ROW_HEIGHT * 1.5)
+        page.keyboard.press("Enter")
+        try:
+            editor.wait_for(timeout=5_000)
+        except PlaywrightTimeout:
+            continue  # the click missed the cell: measure again
+        if editor.input_value() == "-0.25":
+            return
+        page.keyboard.press("Escape")  # some other cell: close it unchanged
+    raise AssertionError("could not open the weight cell's editor")
+
+
 @pytest.mark.browser
 def test_type_a_weight_diagram_and_link_follow(app_url: str, page: Any, browser: Any, artifacts: Path) -> None:
-    # Load the app's entry page first: Streamlit only switches from the legacy
-    # pages/ folder mode to st.navigation once app.py has run in this server.
+    # Load the app's entry page first and wait for st.navigation's sidebar
+    # ("Network editor"): until app.py has finished one run in this server,
+    # Streamlit treats pages/ as a legacy multipage folder and would run
+    # /editor without app.py.
     page.goto(f"{app_url}/?preset=ancona-max")
     wait_for_app(page)
+    page.get_by_text("Network editor", exact=True).first.wait_for(timeout=120_000)
     page.set_viewport_size({"width": 1400, "height": 1700})
     _open_editor(page, f"{app_url}/editor?preset=ancona-max")
     assert _weight(page, 0, 0, 0) == pytest.approx(-0.25)
     assert "preset=ancona-max" in page.url
     page.screenshot(path=str(artifacts / "editor.png"))
 
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    assert box is not None
-    # Layer 0, unit h1 (row 0), column x1: the first weight cell.
-    page.mouse.click(box["x"] + INDEX_WIDTH + COLUMN_WIDTH / 2, box["y"] + ROW_HEIGHT * 1.5)
-    # Enter opens the cell's editor (an <input class="gdg-input"> holding -0.25).
-    page.keyboard.press("Enter")
-    cell = page.locator("input.gdg-input")
-    cell.wait_for()
-    assert float(cell.input_value()) == -0.25
+    _open_cell_editor(page, page.locator('[data-testid="stDataFrame"]').first)
+    assert float(page.locator("input.gdg-input").input_value()) == -0.25
     page.keyboard.press("Control+a")
     page.keyboard.type("0.7")
     page.keyboard.press("Enter")
