@@ -24,6 +24,16 @@ The part the expansion does not move down is the relevance at the root,
 
     Σ_i R_{k,i} + Σ_j g_j^aff(ã_j) = Σ_j R_{k,j}      (exactly, to rounding).
 
+How this relates to the study's recursive full-backward: the study evaluates
+the upper relevance afresh at every root (each root spawns a sub-tree of root
+searches). Here p and q are those of the current point's segment. For a
+segment-only finder both agree exactly: the root of layer k is searched in the
+closure of the segment of layers k..L-1, where the upper relevance is affine
+with exactly these p and q. For a finder whose root moves with the point
+(``rule``, ``mcmc``, ``interpolation``) the upper relevance is not affine on the
+segment, and p, q are its linearisation at the current point (one root search
+per neuron and layer instead of a tree).
+
 **Train-free.** The upper relevance is held fixed at its value:
 ``R_{k,j}(h_{k+1}) = c'_j h_{k+1,j}`` with ``c'_j = R_{k,j} / h_{k+1,j}`` (0 if
 ``h_{k+1,j} = 0``; then that relevance cannot be redistributed and counts as
