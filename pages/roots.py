@@ -346,49 +346,50 @@ with view:
             st.markdown("**Parallel coordinates**: one axis per input value. x: gold; samples: grey"
                         + (f"; {legend}" if legend else ""))
             st.plotly_chart(parallel_figure(problem.point.tolist(), results), key=f"roots_par_{rev}")
-        with st.expander("Slice through the point: the linear regions along two input axes"):
-            st.markdown(
-                "The plane through the point along two input axes (all other values fixed). Thin lines "
-                "separate linear regions; the thick outline is where the slice cuts the point's segment."
-            )
-            d = problem.dim
-            c1, c2, c3 = st.columns(3)
-            ax_i = c1.selectbox("first axis", list(range(d)), index=0, format_func=lambda i: f"a{i + 1}",
-                                key=f"roots_slice_i_{rev}_{layer}")
-            ax_j = c2.selectbox("second axis", list(range(d)), index=1, format_func=lambda i: f"a{i + 1}",
-                                key=f"roots_slice_j_{rev}_{layer}")
-            half = float(c3.number_input("half-width", value=1.0, min_value=1e-6, max_value=1e6, format="%g",
-                                         key=f"roots_slice_w_{rev}_{layer}"))
-            try:
-                sl = axis_slice(problem.point, int(ax_i), int(ax_j))
-            except LRPError as exc:
-                st.error(str(exc))
-                sl = None
-            if sl is not None:
-                sbox = check_box((-half, half, -half, half))
-                skey = run_key(problem.point.tolist(), int(ax_i), int(ax_j))
-                sregions = _regions(net.digest, net, sbox, layer, problem.segment_stop, skey, sl)
-                if isinstance(sregions, str):
-                    st.warning(f"Region boundaries not drawn: {sregions}")
-                    sregions = None
-                sheat = _heat(net.digest, problem, f"{layer}/{spec}/{problem.segment_stop}", sbox,
-                              int(neuron_index), skey, sl)
-                sfig = plane_figure(
-                    [0.0, 0.0], (), regions=sregions, segment_pattern=problem.segment.pattern_string, heat=sheat,
-                    heat_label=f"R (neuron {problem.neurons[int(neuron_index)]})",
-                    grid=click_grid(sbox, GRID_N) if layer == 0 else None, box=sbox,
-                    axis_titles=(f"change of a{int(ax_i) + 1}", f"change of a{int(ax_j) + 1}"),
+        if problem.dim >= 2:
+            with st.expander("Slice through the point: the linear regions along two input axes"):
+                st.markdown(
+                    "The plane through the point along two input axes (all other values fixed). Thin lines "
+                    "separate linear regions; the thick outline is where the slice cuts the point's segment."
                 )
-                if layer == 0:
-                    st.caption("Click on the slice to move x there.")
-                    sevent = st.plotly_chart(sfig, on_select="rerun", selection_mode="points",
-                                             key=f"roots_slice_{rev}_{xkey}_{ax_i}_{ax_j}")
-                    sclick = point_from_selection(sevent, box=sbox)
-                    if sclick is not None and sclick != (0.0, 0.0):
-                        state.set_input(sl.embed(list(sclick)).tolist())
-                        st.rerun()
-                else:
-                    st.plotly_chart(sfig, key=f"roots_slice_{rev}")
+                d = problem.dim
+                c1, c2, c3 = st.columns(3)
+                ax_i = c1.selectbox("first axis", list(range(d)), index=0, format_func=lambda i: f"a{i + 1}",
+                                    key=f"roots_slice_i_{rev}_{layer}")
+                ax_j = c2.selectbox("second axis", list(range(d)), index=1, format_func=lambda i: f"a{i + 1}",
+                                    key=f"roots_slice_j_{rev}_{layer}")
+                half = float(c3.number_input("half-width", value=1.0, min_value=1e-6, max_value=1e6, format="%g",
+                                             key=f"roots_slice_w_{rev}_{layer}"))
+                try:
+                    sl = axis_slice(problem.point, int(ax_i), int(ax_j))
+                except LRPError as exc:
+                    st.error(str(exc))
+                    sl = None
+                if sl is not None:
+                    sbox = check_box((-half, half, -half, half))
+                    skey = run_key(problem.point.tolist(), int(ax_i), int(ax_j))
+                    sregions = _regions(net.digest, net, sbox, layer, problem.segment_stop, skey, sl)
+                    if isinstance(sregions, str):
+                        st.warning(f"Region boundaries not drawn: {sregions}")
+                        sregions = None
+                    sheat = _heat(net.digest, problem, f"{layer}/{spec}/{problem.segment_stop}", sbox,
+                                  int(neuron_index), skey, sl)
+                    sfig = plane_figure(
+                        [0.0, 0.0], (), regions=sregions, segment_pattern=problem.segment.pattern_string, heat=sheat,
+                        heat_label=f"R (neuron {problem.neurons[int(neuron_index)]})",
+                        grid=click_grid(sbox, GRID_N) if layer == 0 else None, box=sbox,
+                        axis_titles=(f"change of a{int(ax_i) + 1}", f"change of a{int(ax_j) + 1}"),
+                    )
+                    if layer == 0:
+                        st.caption("Click on the slice to move x there.")
+                        sevent = st.plotly_chart(sfig, on_select="rerun", selection_mode="points",
+                                                 key=f"roots_slice_{rev}_{xkey}_{ax_i}_{ax_j}")
+                        sclick = point_from_selection(sevent, box=sbox)
+                        if sclick is not None and sclick != (0.0, 0.0):
+                            state.set_input(sl.embed(list(sclick)).tolist())
+                            st.rerun()
+                    else:
+                        st.plotly_chart(sfig, key=f"roots_slice_{rev}")
 
 # --- tables, checks and downloads (full width) -----------------------------------------------------
 if results:

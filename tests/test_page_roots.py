@@ -168,3 +168,17 @@ def test_zb_rule_gets_its_box() -> None:
     assert df["finder"].iloc[0] == "rule zB"
     at.number_input(key=f"roots_p_{r}_rule_low").set_value(5.0).run()  # a = (3, 7) is not inside the box
     assert not at.exception
+
+
+def test_one_input_network() -> None:
+    from lrp_core.network import from_layers
+
+    at = open_page()
+    net = from_layers([[[1.0], [-1.0]], [[1.0, 1.0]]], [[0.0, 0.5], [0.0]], ["relu", "linear"])  # |x|-ish
+    at.session_state["lrp_network"] = net
+    at.session_state["lrp_x"] = (0.75,)
+    at.session_state["lrp_rev"] = rev(at) + 1
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(charts(at)) == 2  # projection and parallel coordinates; no slice for one input
+    assert "exact" in list(table(at)["finder"])
