@@ -83,13 +83,15 @@ EXPLAIN: dict[str, tuple[str, str]] = {
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _scores(digest: str, _net: Network, data_key: str, _X: torch.Tensor, _y: torch.Tensor, layer: int,
-            loss: str, method: str, seed: int, samples: int) -> Scores:
-    return attribute(_net, _X, _y, method, layer=layer, loss=loss, seed=seed, samples=samples)[0]
+            loss: str, method: str, seed: int, samples: int, opts: tuple[tuple[str, str], ...] = ()) -> Scores:
+    return attribute(_net, _X, _y, method, layer=layer, loss=loss, seed=seed, samples=samples,
+                     options={method: dict(opts)})[0]
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _curve(digest: str, _net: Network, data_key: str, _X: torch.Tensor, _y: torch.Tensor, layer: int,
            loss: str, method: str, order_key: str, _result: Scores) -> PruningCurve:
+    """Keyed by ``order_key``: everything the result's ranking depends on besides the other arguments."""
     return pruning_curve(make_game(_net, _X, _y, layer=layer, loss=loss), _result)
 
 
@@ -145,6 +147,14 @@ with c2:
     available = [m for m in METHODS.names() if m != "shapley-exact" or n_units <= MAX_EXACT_UNITS]
     methods = st.multiselect("Methods", available, default=available, key="imp_methods",
                              format_func=method_label)
+    o1, o2, o3 = st.columns(3)
+    wn_norm = o1.radio("Weight norm", ["l1", "l2"], horizontal=True, key="imp_wn_norm",
+                       format_func=str.upper, disabled="weight-norm" not in methods)
+    wn_dir = o2.radio("Weights", ["in", "out"], horizontal=True, key="imp_wn_dir",
+                      format_func={"in": "incoming", "out": "outgoing"}.get,
+                      disabled="weight-norm" not in methods)
+    grad_reduce = o3.radio("Gradient over samples", ["sum", "mean"], horizontal=True, key="imp_grad_reduce",
+                           disabled="gradient" not in methods)
     if n_units > MAX_EXACT_UNITS:
         st.caption(f"Exact Shapley values need all 2ⁿ coalitions; this layer has {n_units} units, more "
                    f"than {MAX_EXACT_UNITS}, so only the sampled estimate is offered.")
@@ -218,10 +228,13 @@ try:
         # only the sampled methods depend on the seed and sample count: keep them out of the others' keys
         m_seed = seed if m in ("random", "shapley-sampled") else 0
         m_samples = samples if m == "shapley-sampled" else DEFAULT_SAMPLES
-        results.append(_scores(net.digest, net, data_key, X, y, layer, loss, m, m_seed, m_samples))
+        opts = {"weight-norm": (("norm", wn_norm), ("direction", wn_dir)),
+                "gradient": (("reduce", grad_reduce),)}.get(m, ())
+        results.append(_scores(net.digest, net, data_key, X, y, layer, loss, m, m_seed, m_samples, opts))
     bar.progress(1.0, text="Pruning curves…")
     curves = [
-        _curve(net.digest, net, data_key, X, y, layer, loss, r.method, f"{r.method}:{seed}:{samples}", r)
+        _curve(net.digest, net, data_key, X, y, layer, loss, r.method,
+               f"{r.method}:{sorted(r.params.items())}", r)
         for r in results
     ]
 except LRPError as exc:

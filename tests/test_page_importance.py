@@ -77,6 +77,16 @@ def test_choose_methods_and_loss() -> None:
     at.run()
     l1 = scores(at)["Leave-one-out"]
     assert l1 != mse and abs(l1[3]) <= 1e-12
+    at.multiselect(key="imp_methods").set_value(["weight-norm"])
+    at.run()
+    assert scores(at)["Weight norm"] == [0.5, 2.0, 2.0, 2.0]
+    at.radio(key="imp_wn_dir").set_value("out")
+    at.run()
+    assert scores(at)["Weight norm"] == [2.0, 0.5, 0.5, 0.0]  # |outgoing weights| of ancona-max
+    at.radio(key="imp_wn_dir").set_value("in")
+    at.radio(key="imp_wn_norm").set_value("l2")
+    at.run()
+    assert scores(at)["Weight norm"] == pytest.approx([0.25 * 2**0.5, 2**0.5, 2**0.5, 2**0.5])
     at.multiselect(key="imp_methods").set_value([])
     at.run()
     assert any("at least one method" in str(i.value) for i in at.info)
