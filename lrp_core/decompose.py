@@ -27,9 +27,11 @@ The part the expansion does not move down is the relevance at the root,
 How this relates to the study's recursive full-backward: the study evaluates
 the upper relevance afresh at every root (each root spawns a sub-tree of root
 searches). Here p and q are those of the current point's segment. For a
-segment-only finder both agree exactly: the root of layer k is searched in the
-closure of the segment of layers k..L-1, where the upper relevance is affine
-with exactly these p and q. For a finder whose root moves with the point
+segment-only finder both agree: the root of layer k is searched in the closure
+of the segment of layers k..L-1, where the upper relevance is affine with
+exactly these p and q (a root on the segment's boundary, where the study would
+switch to the neighbouring segment's roots, keeps the point's own affine form,
+the convention of ``Root.relevance_affine``). For a finder whose root moves with the point
 (``rule``, ``mcmc``, ``interpolation``) the upper relevance is not affine on the
 segment, and p, q are its linearisation at the current point (one root search
 per neuron and layer instead of a tree).
