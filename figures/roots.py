@@ -90,6 +90,7 @@ def plane_figure(
     heat: tuple[Sequence[float], Sequence[float], Tensor] | None = None,
     heat_label: str = "R",
     grid: tuple[Sequence[float], Sequence[float]] | None = None,
+    grid_values: Sequence[float] | None = None,
     search_lines: dict[int, Tensor] | None = None,
     box: Sequence[float] | None = None,
     axis_titles: tuple[str, str] = ("a₁", "a₂"),
@@ -98,7 +99,8 @@ def plane_figure(
     """The input plane of a 2-D layer input (see the module docstring).
 
     ``heat`` is ``(xs, ys, values (n_y, n_x))``; ``grid`` the clickable marker
-    positions; ``search_lines`` maps an index into ``results`` to the rule's
+    positions and ``grid_values`` the heat value at each (shown on hover, as the
+    markers catch the hover before the heatmap does); ``search_lines`` maps an index into ``results`` to the rule's
     search directions (n, 2), drawn as lines through x clipped to ``box``.
     Trace names are stable (tests and the page rely on them): ``R``,
     ``region boundaries``, ``x's segment``, ``x``, ``<label>: root``,
@@ -176,10 +178,15 @@ def plane_figure(
     ))
     if grid is not None:
         gx, gy = grid
+        extra: dict[str, Any] = {}
+        template = "click to move x here<br>(%{x:.3f}, %{y:.3f})"
+        if grid_values is not None:
+            extra["customdata"] = [float(v) for v in grid_values]
+            template += "<br>" + heat_label + " = %{customdata:.4g}"
         fig.add_trace(go.Scatter(
             x=list(gx), y=list(gy), mode="markers", name=GRID_NAME, showlegend=False,
             marker={"color": "rgba(0,0,0,0.06)", "size": 9},
-            hovertemplate="click to move x here<br>(%{x:.3f}, %{y:.3f})<extra></extra>",
+            hovertemplate=template + "<extra></extra>", **extra,
         ))
     layout: dict[str, Any] = {
         "xaxis": {"title": {"text": axis_titles[0]}, "constrain": "domain"},

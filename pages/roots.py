@@ -313,10 +313,13 @@ with view:
                 if v is not None:
                     lines[i] = v
         clickable = layer == 0
+        grid = click_grid(box, GRID_N) if clickable else None
+        grid_r = (problem.relevance(torch.tensor(grid, dtype=DTYPE).T)[:, int(neuron_index)].tolist()
+                  if grid is not None else None)
         fig = plane_figure(
             problem.point.tolist(), results, regions=regions, segment_pattern=problem.segment.pattern_string,
             heat=heat, heat_label=f"R (neuron {problem.neurons[int(neuron_index)]})",
-            grid=click_grid(box, GRID_N) if clickable else None, search_lines=lines, box=box,
+            grid=grid, grid_values=grid_r, search_lines=lines, box=box,
             axis_titles=("x₁", "x₂") if layer == 0 else ("a₁", "a₂"),
         )
         if clickable:

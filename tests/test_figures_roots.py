@@ -92,6 +92,12 @@ def test_plane_figure_traces(plane_case: dict) -> None:
     n_chain = len(trace(fig, "mcmc: chain samples").x)
     assert n_chain == results[1].samples.shape[0]
     assert len(trace(fig, "click grid").x) == 121
+    assert trace(fig, "click grid").customdata is None
+    gx, gy = click_grid(BOX, 3)
+    vals = [float(v) for v in problem.relevance(torch.tensor([gx, gy], dtype=torch.float64).T)[:, 0]]
+    fig2 = plane_figure(plane_case["x"], (), grid=(gx, gy), grid_values=vals, heat_label="R")
+    g = trace(fig2, "click grid")
+    assert list(g.customdata) == vals and "R = %{customdata" in g.hovertemplate
     assert list(fig.layout.xaxis.range) == [-3.0, 3.0]
 
 
