@@ -265,17 +265,18 @@ if all(s.segment_only for s in specs_all):
         st.caption("With a finder whose root depends only on the segment, the full-backward relevance is affine "
                    "on each segment, so nearby points in the same segments reuse every root: one search per "
                    "(layer, activation pattern, neuron, settings).")
-        n1, n2 = st.columns(2)
+        n1, n2, n3 = st.columns(3)
         n_pts = int(n1.number_input("points", 2, 50, 10, key="dec_nb_n"))
         radius = float(n2.number_input("radius", 1e-6, 1.0, 1e-3, format="%.1e", key="dec_nb_r"))
-        try:
-            nb = _neighbours(net.digest, net, x, output, _settings_key(spec, per_layer), spec, per_layer,
-                             n_pts, radius, 0)
-        except LRPError as exc:
-            st.error(str(exc))
-        else:
-            st.markdown(
-                f"{nb['points']} points in {nb['segments']} segment(s): **{nb['searches']} root searches** with "
-                f"the cache ({nb['hits']} hits) instead of {nb['without_cache']} without it, "
-                f"{nb['seconds'] * 1000:.0f} ms in all."
-            )
+        if n3.toggle("Decompose them", key="dec_nb_run"):
+            try:
+                nb = _neighbours(net.digest, net, x, output, _settings_key(spec, per_layer), spec, per_layer,
+                                 n_pts, radius, 0)
+            except LRPError as exc:
+                st.error(str(exc))
+            else:
+                st.markdown(
+                    f"{nb['points']} points in {nb['segments']} segment(s): **{nb['searches']} root searches** "
+                    f"with the cache ({nb['hits']} hits) instead of {nb['without_cache']} without it, "
+                    f"{nb['seconds'] * 1000:.0f} ms in all."
+                )

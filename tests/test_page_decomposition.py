@@ -151,3 +151,19 @@ def test_per_layer_override() -> None:
     table = at.dataframe[0].value
     assert table.loc[table["layer"] == 0, "finder"].item() == "rule(rule=z+)"
     assert table.loc[table["layer"] == 1, "finder"].item() == "exact"
+
+
+def test_neighbouring_points_share_the_exact_cache() -> None:
+    at = open_page()
+    use_dtd(at)
+    at.number_input(key="dec_nb_n").set_value(4)
+    at.number_input(key="dec_nb_r").set_value(1e-5)
+    at.toggle(key="dec_nb_run").set_value(True).run()
+    assert_clean(at)
+    text = next(m.value for m in at.markdown if "root searches" in m.value and "segment(s)" in m.value)
+    full = decompose(get_preset("dtd-mlp").network(), get_preset("dtd-mlp").default_input, 0,
+                     spec=FinderSpec.of("exact"))
+    # 4 points of one segment: the first point's searches only, 3 × that many hits
+    assert text.startswith("4 points in 1 segment(s)")
+    assert f"**{full.root_searches} root searches**" in text
+    assert f"({3 * full.root_searches} hits) instead of {4 * full.root_searches} without it" in text
