@@ -84,7 +84,8 @@ def network_diagram(net: Network, x: Sequence[float] | None = None, *, height: i
 
     Trace layout (stable, relied on by tests): edge line traces first (names
     ``positive weights``, ``negative weights``, ``zero weights``; one trace per
-    sign and width bucket), then ``weight values`` (hover markers; ``customdata``
+    sign and width bucket, then one legend-only trace per sign present, with
+    ``showlegend`` set), then ``weight values`` (hover markers; ``customdata``
     rows are ``[layer, unit, input, value]``), then ``units`` (one marker per
     unit, inputs first; ``customdata`` rows ``[level, index]``)."""
     levels = node_positions(net)
@@ -131,11 +132,25 @@ def network_diagram(net: Network, x: Sequence[float] | None = None, *, height: i
                     opacity=0.75,
                     name=f"{sign} weights",
                     legendgroup=sign,
-                    showlegend=sign not in shown,
+                    showlegend=False,
                     hoverinfo="skip",
                 )
             )
             shown.add(sign)
+    for sign in ("positive", "negative", "zero"):
+        if sign in shown:  # a legend entry of fixed width per sign present
+            fig.add_trace(
+                go.Scatter(
+                    x=[None],
+                    y=[None],
+                    mode="lines",
+                    line={"color": colours[sign], "width": 3, "dash": "dot" if sign == "zero" else "solid"},
+                    name=f"{sign} weights",
+                    legendgroup=sign,
+                    showlegend=True,
+                    hoverinfo="skip",
+                )
+            )
     fig.add_trace(
         go.Scatter(
             x=hx,

@@ -39,11 +39,14 @@ def unit_names(net: Network, k: int) -> list[str]:
 
 def layer_title(net: Network, k: int) -> str:
     """A short heading such as ``Layer 0: 2 inputs → hidden layer 0 (4 units, relu)``."""
+    if not 0 <= k < len(net.layers):
+        raise LRPError(f"no layer {k}; layers are 0..{len(net.layers) - 1}")
     layer = net.layers[k]
     src = f"{layer.n_in} inputs" if k == 0 else f"hidden layer {k - 1}"
     last = k == len(net.layers) - 1
-    dst = f"output ({layer.n_out} units" if last else f"hidden layer {k} ({layer.n_out} units"
-    return f"Layer {k}: {src} → {dst}, {layer.activation})"
+    units = f"{layer.n_out} unit" + ("" if layer.n_out == 1 else "s")
+    dst = "output" if last else f"hidden layer {k}"
+    return f"Layer {k}: {src} → {dst} ({units}, {layer.activation})"
 
 
 def table_key(k: int, revision: int) -> str:
