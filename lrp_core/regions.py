@@ -96,31 +96,43 @@ class RegionSet:
         return {"regions": [r.to_json() for r in self.regions]}
 
 
-def _polygon_area(poly: np.ndarray) -> float:
-    x, y = poly[:, 0], poly[:, 1]
-    return 0.5 * float(x[:-1] @ y[1:] - x[1:] @ y[:-1] + x[-1] * y[0] - x[0] * y[-1])
+Poly = list[tuple[float, float]]
 
 
-def _split(poly: np.ndarray, z: np.ndarray, tol: float) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Clip a convex polygon by the line where the affine function with vertex
-    values ``z`` vanishes: the pieces with ``z >= 0`` and ``z <= 0``."""
-    s = np.where(z > tol, 1, np.where(z < -tol, -1, 0))
-    pos: list[np.ndarray] = []
-    neg: list[np.ndarray] = []
+def _polygon_area(poly: Poly) -> float:
+    """Signed area (shoelace; positive for counter-clockwise vertices)."""
+    total = 0.0
+    px, py = poly[-1]
+    for qx, qy in poly:
+        total += px * qy - qx * py
+        px, py = qx, qy
+    return 0.5 * total
+
+
+def _split(poly: Poly, a0: float, a1: float, c: float, tol: float) -> tuple[Poly, Poly]:
+    """Clip a convex polygon by the line ``a0·x + a1·y + c = 0``: the pieces with
+    ``z >= 0`` and ``z <= 0`` (vertices within ``tol`` of the line go to both).
+    Plain floats: polygons are small, and this is the hot loop."""
+    z = [a0 * x + a1 * y + c for x, y in poly]
+    s = [1 if v > tol else (-1 if v < -tol else 0) for v in z]
+    pos: Poly = []
+    neg: Poly = []
     n = len(poly)
     for i in range(n):
-        j = (i + 1) % n
+        j = i + 1 if i + 1 < n else 0
         p = poly[i]
-        if s[i] >= 0:
+        si = s[i]
+        if si >= 0:
             pos.append(p)
-        if s[i] <= 0:
+        if si <= 0:
             neg.append(p)
-        if s[i] * s[j] < 0:
+        if si * s[j] < 0:
             t = z[i] / (z[i] - z[j])
-            q = p + t * (poly[j] - p)
-            pos.append(q)
-            neg.append(q)
-    return (np.array(pos) if len(pos) >= 3 else None, np.array(neg) if len(neg) >= 3 else None)
+            q = poly[j]
+            r = (p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1]))
+            pos.append(r)
+            neg.append(r)
+    return pos, neg
 
 
 def _layers_as_arrays(
@@ -170,13 +182,13 @@ def linear_regions(
     box_area = (x1 - x0) * (y1 - y0)
     extent = max(abs(x0), abs(x1), abs(y0), abs(y1))
     sliver = SLIVER_TOL * box_area
-    square = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
+    square: Poly = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
     # Each item: (polygon, map M (units × 2), offset c, pattern masks so far).
-    current: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]] = [
+    current: list[tuple[Poly, np.ndarray, np.ndarray, list[np.ndarray]]] = [
         (square, np.eye(2), np.zeros(2), [])
     ]
     for w, b, relu in layers:
-        nxt: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]] = []
+        nxt: list[tuple[Poly, np.ndarray, np.ndarray, list[np.ndarray]]] = []
         for poly, m, c, bits in current:
             a_mat = w @ m
             a_vec = w @ c + b
@@ -184,24 +196,32 @@ def linear_regions(
                 nxt.append((poly, a_mat, a_vec, bits))
                 continue
             tol = SIGN_TOL * (np.abs(a_mat).sum(axis=1) * extent + np.abs(a_vec))
-            z = poly @ a_mat.T + a_vec
-            crossing = np.nonzero((z.max(axis=0) > tol) & (z.min(axis=0) < -tol))[0]
+            z = np.array(poly) @ a_mat.T + a_vec
+            crossing = np.nonzero((z.max(axis=0) > tol) & (z.min(axis=0) < -tol))[0].tolist()
             pieces = [poly]
-            for j in crossing:
-                split: list[np.ndarray] = []
-                for piece in pieces:
-                    zj = piece @ a_mat[j] + a_vec[j]
-                    if zj.max() > tol[j] and zj.min() < -tol[j]:
-                        for half in _split(piece, zj, tol[j]):
-                            if half is not None and _polygon_area(half) > sliver:
+            if crossing:
+                rows = a_mat.tolist()
+                offs = a_vec.tolist()
+                tols = tol.tolist()
+                for j in crossing:
+                    (u0, u1), cj, tj = rows[j], offs[j], tols[j]
+                    split: list[Poly] = []
+                    for piece in pieces:
+                        pos, neg = _split(piece, u0, u1, cj, tj)
+                        if len(pos) < 3 or len(neg) < 3:
+                            # a real crossing leaves a strict vertex and two boundary points on
+                            # each side; a side with fewer means the line misses (or only touches)
+                            split.append(piece)
+                            continue
+                        for half in (pos, neg):
+                            if len(half) >= 3 and abs(_polygon_area(half)) > sliver:
                                 split.append(half)
-                    else:
-                        split.append(piece)
-                pieces = split
-                if len(nxt) + len(pieces) > max_regions:
-                    _too_many(max_regions)
+                    pieces = split
+                    if len(nxt) + len(pieces) > max_regions:
+                        _too_many(max_regions)
             for piece in pieces:
-                inner = piece.sum(axis=0) / len(piece)
+                k = len(piece)
+                inner = np.array((sum(p[0] for p in piece) / k, sum(p[1] for p in piece) / k))
                 active = (a_mat @ inner + a_vec) > 0
                 mask = active.astype(np.float64)
                 nxt.append((piece, a_mat * mask[:, None], a_vec * mask, [*bits, active]))
@@ -211,15 +231,16 @@ def linear_regions(
     regions = []
     for poly, m, c, bits in current:
         area = _polygon_area(poly)
+        arr = np.array(poly, dtype=np.float64)
         if area < 0:  # keep counter-clockwise order
-            poly, area = poly[::-1].copy(), -area
+            arr, area = arr[::-1].copy(), -area
         pattern = "".join(np.concatenate(bits).astype(np.uint8).astype(str)) if bits else ""
         regions.append(
             Region(
                 pattern,
-                torch.from_numpy(np.ascontiguousarray(poly)),
+                torch.from_numpy(arr),
                 area,
-                torch.from_numpy(poly.sum(axis=0) / len(poly)),
+                torch.from_numpy(arr.sum(axis=0) / len(arr)),
                 AffineMap(torch.from_numpy(m.copy()), torch.from_numpy(c.copy())),
             )
         )
