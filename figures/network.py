@@ -96,7 +96,7 @@ def network_diagram(net: Network, x: Sequence[float] | None = None, *, height: i
     hy: list[float] = []
     hdata: list[list[float]] = []
     htext: list[str] = []
-    hcolor: list[str] = []
+    hsign: list[float] = []  # -1, 0, +1: the hover marker's colour via a three-colour scale
     for k, layer in enumerate(net.layers):
         w = layer.weight.tolist()
         for i, dst in enumerate(levels[k + 1]):
@@ -109,7 +109,7 @@ def network_diagram(net: Network, x: Sequence[float] | None = None, *, height: i
                 hy.append(src.y + HOVER_AT * (dst.y - src.y))
                 hdata.append([k, i, j, v])
                 htext.append(f"layer {k}: {src.name} → {dst.name}")
-                hcolor.append(POSITIVE if v > 0 else NEGATIVE if v < 0 else ZERO)
+                hsign.append(1.0 if v > 0 else -1.0 if v < 0 else 0.0)
 
     fig = go.Figure()
     colours = {"positive": POSITIVE, "negative": NEGATIVE, "zero": ZERO}
@@ -118,11 +118,10 @@ def network_diagram(net: Network, x: Sequence[float] | None = None, *, height: i
         for (s, width), segs in sorted(groups.items(), key=lambda item: item[0][1]):
             if s != sign:
                 continue
-            xs: list[float | None] = []
-            ys: list[float | None] = []
-            for x0, y0, x1, y1 in segs:
-                xs += [x0, x1, None]
-                ys += [y0, y1, None]
+            # One polyline per trace: (x0, x1, NaN) per edge; NaN breaks the line.
+            arr = np.asarray(segs, dtype=np.float64)
+            xs = np.column_stack([arr[:, 0], arr[:, 2], np.full(len(segs), np.nan)]).ravel()
+            ys = np.column_stack([arr[:, 1], arr[:, 3], np.full(len(segs), np.nan)]).ravel()
             fig.add_trace(
                 go.Scatter(
                     x=xs,
@@ -153,13 +152,22 @@ def network_diagram(net: Network, x: Sequence[float] | None = None, *, height: i
             )
     fig.add_trace(
         go.Scatter(
-            x=hx,
-            y=hy,
+            x=np.asarray(hx),
+            y=np.asarray(hy),
             mode="markers",
-            marker={"size": 9, "color": hcolor, "opacity": 0.35, "line": {"width": 0}},
+            marker={
+                "size": 9,
+                "color": np.asarray(hsign, dtype=np.float64),
+                "colorscale": [[0.0, NEGATIVE], [0.5, ZERO], [1.0, POSITIVE]],
+                "cmin": -1.0,
+                "cmax": 1.0,
+                "opacity": 0.35,
+                "line": {"width": 0},
+            },
             name="weight values",
-            customdata=hdata,
-            text=htext,
+            # Object arrays: plotly validates them in one step and writes them as plain JSON lists.
+            customdata=np.array(hdata, dtype=object),
+            text=np.array(htext, dtype=object),
             hovertemplate="%{text}<br>w = %{customdata[3]:.6g}<extra></extra>",
             showlegend=False,
         )

@@ -107,8 +107,10 @@ def test_edges_are_coloured_by_sign_and_sized_by_magnitude(ancona: Network) -> N
     assert legend == ["positive weights", "negative weights", "zero weights"]
     # Hover marker colours follow the sign too.
     hover = _trace(fig, "weight values")
-    for (_, _, _, v), colour in zip(hover.customdata, hover.marker.color, strict=True):
-        assert colour == (POSITIVE if v > 0 else NEGATIVE if v < 0 else ZERO)
+    scale = dict((round(a * 2) - 1, c) for a, c in hover.marker.colorscale)  # -1, 0, 1 -> colour
+    assert (hover.marker.cmin, hover.marker.cmax) == (-1.0, 1.0)
+    for (_, _, _, v), s in zip(hover.customdata, hover.marker.color, strict=True):
+        assert scale[int(s)] == (POSITIVE if v > 0 else NEGATIVE if v < 0 else ZERO)
 
 
 def test_units_show_bias_and_activity_at_the_input(ancona: Network) -> None:
