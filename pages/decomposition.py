@@ -129,6 +129,7 @@ def _summary(dec: Decomposition) -> None:
 
 # --- page -------------------------------------------------------------------------
 
+state.ensure_app()
 state.show_flash()
 net = state.get_network()
 rev = state.revision()

@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui import state
 
+state.ensure_app()
 state.show_flash()
 net = state.get_network()
 

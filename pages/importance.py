@@ -104,6 +104,7 @@ def data_digest(X: torch.Tensor, y: torch.Tensor) -> str:
 
 # --- page ---------------------------------------------------------------------------------------
 
+state.ensure_app()
 state.show_flash()
 net: Network = state.get_network()
 rev = state.revision()

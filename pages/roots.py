@@ -56,6 +56,7 @@ GRID_N = 41
 CHOICE_PARAMS: dict[str, list[str]] = {"tie_break": ["l1", "nearest", "none"]}
 HIDDEN_PARAMS = ("low", "high")
 
+state.ensure_app()
 state.show_flash()
 net: Network = state.get_network()
 rev = state.revision()
