@@ -83,8 +83,10 @@ def test_type_a_weight_diagram_and_link_follow(app_url: str, page: Any, browser:
     assert float(page.locator("input.gdg-input").input_value()) == -0.25
     page.keyboard.press("Control+a")
     page.keyboard.type("0.7")
+    # Commit only once the editor holds the text (Enter before that keeps the old value).
+    page.wait_for_function("() => document.querySelector('input.gdg-input')?.value === '0.7'")
     page.keyboard.press("Enter")
-
+    page.wait_for_function("() => !document.querySelector('input.gdg-input')")
     page.wait_for_function("() => /[?&]net=1[.]/.test(window.location.search)")
     page.wait_for_function(f"() => ({WEIGHT_JS})([0, 0, 0]) === 0.7")
     wait_for_app(page)
