@@ -99,7 +99,8 @@ if right is not None:
 st.subheader("Weights and biases")
 st.caption(
     "One table per layer: a row per unit, a column per input of the layer and its bias. "
-    "Click a cell, type a number, press Enter."
+    "Click a cell, type a number, press Enter. Cells show 4 decimals; each holds the exact float64 value "
+    "(open a cell to see it all)."
 )
 for k, layer in enumerate(net.layers):
     hidden = k < len(net.layers) - 1
