@@ -160,7 +160,7 @@ with imp:
         f"Network JSON (at most {MAX_UPLOAD_BYTES // 1000:,} kB)",
         type=["json"],
         max_upload_size=max(1, MAX_UPLOAD_BYTES // 1_000_000),
-        key="editor_upload",
+        key=f"editor_upload_r{rev}",  # a new, empty uploader once a network is loaded
     )
     if st.button("Load the uploaded network", disabled=upload is None, key=f"editor_import_r{rev}"):
         assert upload is not None

@@ -222,19 +222,20 @@ def test_removing_the_last_unit_is_refused_with_a_message() -> None:
 def test_import_json_and_refuse_bad_files(ancona: Network) -> None:
     at = open_editor()
     xor = get_preset("xor-2-4-1").network().with_value(1, "bias", 0, None, 0.5)
-    at.file_uploader(key="editor_upload").set_value(("mine.json", xor.to_json().encode(), "application/json"))
+    at.file_uploader(key=f"editor_upload_r{rev(at)}").set_value(("mine.json", xor.to_json().encode(), "application/json"))
     at.run()
     assert network(at).same_weights(ancona)  # nothing happens before the button
     at.button(key=f"editor_import_r{rev(at)}").click().run()
     assert not at.exception and not at.error
     assert network(at).same_weights(xor)
     good_rev = rev(at)
+    assert at.file_uploader(key=f"editor_upload_r{good_rev}").value is None  # emptied after loading
     for data, words in [
         (b"\x80\x04\x95 pickle bytes", "pickle"),
         (b'{"format": "lrp-explorer.network", "version": 1, "layers": []}', "empty"),
         (b"{not json", "not valid JSON"),
     ]:
-        at.file_uploader(key="editor_upload").set_value(("bad.json", data, "application/json"))
+        at.file_uploader(key=f"editor_upload_r{rev(at)}").set_value(("bad.json", data, "application/json"))
         at.run()
         at.button(key=f"editor_import_r{rev(at)}").click().run()
         assert not at.exception
