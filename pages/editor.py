@@ -88,12 +88,18 @@ if right is not None:
         if net.n_outputs > 1:
             out = st.selectbox("Output", range(net.n_outputs), format_func=lambda i: f"y{i + 1}",
                                key=f"editor_plane_out_r{rev}")
-        box = plane_box(net)
-        st.plotly_chart(plane_heatmap(_grid(net.digest, net, box), out, x), key=f"editor_plane_r{rev}")
-        st.caption(
-            f"The output y{out + 1} over the square [{box[0]:g}, {box[1]:g}]²: red positive, blue negative, "
-            "the black line where it is 0, × the current input. Each ReLU region is a flat plane."
-        )
+        lo, hi = st.slider("Plane range (both axes)", -20.0, 20.0, plane_box(net), step=0.5,
+                           key=f"editor_box_r{rev}")
+        try:
+            grid = _grid(net.digest, net, (lo, hi))
+        except LRPError as exc:
+            st.error(f"{exc}. Widen the range.")
+        else:
+            st.plotly_chart(plane_heatmap(grid, out, x), key=f"editor_plane_r{rev}")
+            st.caption(
+                f"The output y{out + 1} over the square [{lo:g}, {hi:g}]²: red positive, blue negative, "
+                "the black line where it is 0, × the current input. Each ReLU region is a flat plane."
+            )
 
 # --- tables -------------------------------------------------------------------------
 st.subheader("Weights and biases")

@@ -7,9 +7,11 @@ browser sends when a cell is edited.
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -248,3 +250,17 @@ def test_export_offers_the_network_json(ancona: Network) -> None:
     downloads = at.get("download_button")
     assert len(downloads) == 1
     assert "Download network JSON" in downloads[0].proto.label
+
+
+def test_plane_range_slider() -> None:
+    at = open_editor({"preset": "xor-2-4-1"})
+    slider = at.slider(key=f"editor_box_r{rev(at)}")
+    assert slider.value == (-3.0, 3.0)
+    slider.set_range(-1.0, 1.0).run()
+    heat = next(t for t in plotly_specs(at)[1]["data"] if t.get("name") == "output")
+    xs = np.frombuffer(base64.b64decode(heat["x"]["bdata"]), dtype=heat["x"]["dtype"])  # plotly's typed array
+    assert xs[0] == -1.0 and xs[-1] == 1.0
+    at.slider(key=f"editor_box_r{rev(at)}").set_range(2.0, 2.0).run()
+    assert not at.exception
+    assert any("lo < hi" in e.value for e in at.error)
+    assert len(plotly_specs(at)) == 1  # the diagram stays
