@@ -34,7 +34,7 @@ def _change(make: Callable[[], Network], where: st.delta_generator.DeltaGenerato
     st.rerun()
 
 
-state.init()  # idempotent; makes the page work even when Streamlit runs it without app.py
+state.ensure_app()  # a deep link on a fresh server runs this page without app.py
 state.show_flash()
 net = state.get_network()
 rev = state.revision()

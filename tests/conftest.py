@@ -129,9 +129,8 @@ def artifacts() -> Path:
 
 
 def wait_for_app(pg: Any) -> None:
-    """Wait until Streamlit has finished running the script (no running indicator)."""
+    """Wait until Streamlit has finished running the script: the status widget
+    (which shows "Running…"/"Stop" while a script runs) is gone."""
     pg.wait_for_selector('[data-testid="stApp"]')
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')"
-    )
+    pg.wait_for_selector('[data-testid="stMain"]')
+    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
