@@ -6,17 +6,19 @@ import streamlit as st
 
 from ui import state
 
-st.set_page_config(page_title="LRP Explorer", page_icon="🔍", layout="wide")
+st.set_page_config(page_title="LRP Explorer", page_icon=":material/insights:", layout="wide")
 state.init()
 
 HERE = Path(__file__).parent
 # (file, title, icon); listed explicitly because st.navigation does not scan pages/.
+# (Streamlit still runs a deep-linked page alone on a fresh server; each page
+# calls ui.state.ensure_app() first, which routes that run through this file.)
 PAGES = [
-    ("pages/home.py", "Home", "🏠"),
-    ("pages/editor.py", "Network editor", "✏️"),
-    ("pages/importance.py", "Neuron importance", "📊"),
-    ("pages/roots.py", "Root finding", "🎯"),
-    ("pages/decomposition.py", "Decomposition", "🌳"),
+    ("pages/home.py", "Home", ":material/home:"),
+    ("pages/editor.py", "Network editor", ":material/edit:"),
+    ("pages/importance.py", "Neuron importance", ":material/bar_chart:"),
+    ("pages/roots.py", "Root finding", ":material/my_location:"),
+    ("pages/decomposition.py", "Decomposition", ":material/account_tree:"),
 ]
 
 st.navigation(
