@@ -8,7 +8,7 @@ STAMPS := .make-stamps
 CHROMIUM := /usr/bin/chromium
 PORT ?= 8501
 
-.PHONY: run test lint bench install install-dev chromium clean
+.PHONY: run test lint bench screenshots install install-dev chromium clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -45,6 +45,13 @@ test: install-dev chromium
 
 bench: install
 	$(PY) -m bench
+
+# Re-take the README screenshots with the browser tests and copy them to docs/.
+screenshots: install-dev chromium
+	$(PY) -m pytest -q tests/test_browser_tour.py tests/test_browser_editor.py
+	mkdir -p docs/screenshots
+	for n in home editor importance roots decomposition; do cp tests/artifacts/tour-$$n.png docs/screenshots/$$n.png; done
+	cp tests/artifacts/editor-after-edit.png docs/screenshots/editor-after-edit.png
 
 clean:
 	rm -rf $(VENV) $(STAMPS) .pytest_cache .ruff_cache tests/artifacts
