@@ -125,6 +125,7 @@ async def run_session(browser: Any, url: str, i: int) -> Outcome:
     net = session_network(i)
     value = float(net.layers[0].weight[0, 0])
     ctx = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    step = "load the preset"
     try:
         page = await ctx.new_page()
         page.set_default_timeout(STEP_TIMEOUT_MS)
@@ -132,17 +133,20 @@ async def run_session(browser: Any, url: str, i: int) -> Outcome:
         await page.wait_for_function(f"() => ({WEIGHT_JS})([0, 0, 0]) !== null", polling=100)
         await page.wait_for_function(IDLE_JS, polling=100)
         # the edit: type the value into layer 0's table, cell (h1, x1)
+        step = "type the edit"
         await open_cell_editor(page, out)
         await page.keyboard.press("Control+a")
         await page.keyboard.type(repr(value))
         await page.wait_for_function("t => document.querySelector('input.gdg-input')?.value === t",
                                      arg=repr(value), polling=50)
+        step = "wait for the edited chart"
         t0 = time.perf_counter()
         await page.keyboard.press("Enter")
         await page.wait_for_function(f"() => ({WEIGHT_JS})([0, 0, 0]) === {value!r}", polling=50)
         out.edit_to_chart = time.perf_counter() - t0
         await page.wait_for_function(IDLE_JS, polling=100)
         # the link that carries the edited network, opened in the same tab (a full page load)
+        step = "open the edited link"
         await page.goto(f"{url}/editor?preset={PRESET}")
         await page.wait_for_function(f"() => ({WEIGHT_JS})([0, 0, 0]) === -0.25", polling=100)
         t0 = time.perf_counter()
@@ -150,6 +154,7 @@ async def run_session(browser: Any, url: str, i: int) -> Outcome:
         await page.wait_for_function(f"() => ({WEIGHT_JS})([0, 0, 0]) === {value!r}", polling=50)
         out.link_to_chart = time.perf_counter() - t0
         # the computation: neuron importance for this network
+        step = "importance page"
         t1 = time.perf_counter()
         await page.goto(f"{url}/importance?net={encode_network(net)['net']}")
         await page.wait_for_function(f"() => ({VFULL_JS})() !== null", polling=50)
@@ -160,7 +165,7 @@ async def run_session(browser: Any, url: str, i: int) -> Outcome:
         if shown != want:
             out.errors.append(f"session {i}: the page shows v(N) = {shown}, lrp_core gives {want}")
     except Exception as exc:  # counted and reported, never hidden
-        out.errors.append(f"session {i}: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}")
+        out.errors.append(f"session {i}, step '{step}': {type(exc).__name__}: {str(exc).splitlines()[0][:160]}")
     finally:
         await ctx.close()
     return out
