@@ -4,14 +4,19 @@ membership, the Taylor identity, reproducibility and bad parameters."""
 from __future__ import annotations
 
 import itertools
+import math
 
+import numpy as np
 import pytest
 import torch
 
+from lrp_core.decompose import FinderSpec, decompose
 from lrp_core.errors import LRPError
 from lrp_core.network import Network, from_layers
 from lrp_core.presets import default_input, get_preset
-from lrp_core.roots import FINDERS, RootProblem, explain_layer, explain_output, is_segment_only
+from lrp_core.roots import FINDERS, RootProblem, RootResult, explain_layer, explain_output, is_segment_only
+from lrp_core.roots import finders as finders_mod
+from lrp_core.roots.finders import exact_per_neuron
 
 D = torch.float64
 SMALL_MCMC = {"n_chains": 8, "n_steps": 150, "n_warmup": 300}
@@ -252,9 +257,181 @@ def test_exact_unique_vertex_needs_one_lp() -> None:
     # R = relu(x1 − 1) + relu(x2 − 1) + 0.5; on a's segment (x1, x2 >= 1) R = x1 + x2 − 1.5,
     # whose minimum over the segment is the single vertex (1, 1) with R = 0.5: no root there
     net = from_layers([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0]]], [[-1.0, -1.0], [0.5]], ["relu", "linear"])
-    res = find("exact", explain_output(net, [2.0, 3.0], 0, 0))
+    problem = explain_output(net, [2.0, 3.0], 0, 0)
+    # one LP per neuron: the dual values prove the optimum unique, so no tie-break LP
+    assert exact_per_neuron(problem).evaluations == 1
+    res = find("exact", problem)
     r = res.roots[0]
-    assert res.evaluations == 1  # the dual values prove the optimum unique: no tie-break LP
+    assert res.evaluations == 1  # batched: one HiGHS solve
     assert r.root is not None and "no point with R = 0" in r.reason
     torch.testing.assert_close(r.root, torch.tensor([1.0, 1.0], dtype=D), rtol=0, atol=1e-12)
     assert r.relevance == pytest.approx(0.5, abs=1e-12)
+
+
+# --- exact: the batched LP against the one-LP-per-neuron reference ----------------------
+
+
+def full_backward_problems(net: Network, x: torch.Tensor, output: int) -> list[RootProblem]:
+    """The RootProblem of every layer of a full-backward decomposition with the
+    exact finder, rebuilt from its result as ``decompose`` states it (every
+    explained row, also those with a zero gradient)."""
+    dec = decompose(net, x, output, mode="full", spec=FinderSpec.of("exact"), use_cache=False)
+    n = len(net.layers)
+    trace = net.forward(x)
+    points = [x, *trace.post[:-1]]
+    p = torch.zeros(net.layers[-1].n_out, dtype=D)
+    p[output] = 1.0
+    q = torch.zeros_like(p)
+    problems = []
+    for k in range(n - 1, -1, -1):
+        explained = [j for j in range(p.shape[0]) if p[j] != 0 or q[j] != 0]
+        if explained:
+            problems.append(RootProblem(net, k, points[k], k + 1, torch.diag(p)[explained], q[explained],
+                                        tuple(explained), n, nonnegative=k > 0 and net.layers[k - 1].is_relu))
+        p, q = torch.zeros(points[k].shape[0], dtype=D), torch.zeros(points[k].shape[0], dtype=D)
+        for node in dec.layer(k).nodes:
+            if node.root is not None:
+                p += node.gradient
+                q -= node.gradient * node.root
+    return problems
+
+
+def assert_same_roots(batched: RootResult, reference: RootResult, atol: float = 1e-9) -> None:
+    assert [r.neuron for r in batched.roots] == [r.neuron for r in reference.roots]
+    for rb, rr in zip(batched.roots, reference.roots, strict=True):
+        # the same case (root / no root in the segment / R < 0 / constant / empty), the same message
+        assert rb.reason.split(" = ")[0] == rr.reason.split(" = ")[0], (rb.reason, rr.reason)
+        assert (rb.root is None) == (rr.root is None), (rb.reason, rr.reason)
+        if rr.root is None:
+            continue
+        assert rb.root is not None
+        torch.testing.assert_close(rb.root, rr.root, rtol=0, atol=atol)
+        assert rb.relevance == pytest.approx(rr.relevance, abs=atol)
+        assert rb.in_segment == rr.in_segment
+
+
+@pytest.mark.parametrize("tie_break", ["l1", "nearest"])
+def test_exact_batched_matches_per_neuron_dtd_full_backward(tie_break: str) -> None:
+    net = get_preset("dtd-mlp").network()
+    x = torch.tensor(default_input(net), dtype=D)
+    problems = full_backward_problems(net, x, 0)
+    assert len(problems) == len(net.layers)
+    reasons = set()
+    solves = []
+    for problem in problems:
+        batched = find("exact", problem, tie_break=tie_break)
+        reference = exact_per_neuron(problem, tie_break=tie_break)
+        assert_same_roots(batched, reference)
+        reasons |= {r.reason.split(";")[0].split(" = ")[0] for r in batched.roots}
+        assert batched.evaluations <= 3
+        solves.append(batched.evaluations)
+    # one HiGHS solve per layer here (the per-neuron reference needs one or two per neuron)
+    assert solves == [1] * len(problems)
+    # the run covers roots, no root with R > 0, R < 0 everywhere and constant rows
+    assert "" in reasons and "R < 0 on the whole segment" in reasons
+    assert "no point with R" in reasons and any(r.startswith("R is constant") for r in reasons)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_exact_batched_matches_per_neuron_random(seed: int) -> None:
+    net = random_network(100 + seed, [4, 6, 6, 3], last="linear" if seed % 2 else "relu")
+    gen = torch.Generator().manual_seed(200 + seed)
+    x = torch.randn(4, generator=gen, dtype=D)
+    h = net.forward(x).post[0]
+    box = (torch.full((6,), 0.0, dtype=D), torch.full((6,), 2.0, dtype=D))
+    problems = [pr for o in range(3) for pr in full_backward_problems(net, x, o)]
+    problems += [explain_layer(net, x, 0, 1), explain_layer(net, h, 1, 1), explain_output(net, h, 1, box=box),
+                 explain_output(net, x, 0, box=(-torch.ones(4, dtype=D), torch.ones(4, dtype=D)))]
+    for problem in problems:
+        for tie_break in ("l1", "nearest"):
+            assert_same_roots(find("exact", problem, tie_break=tie_break),
+                              exact_per_neuron(problem, tie_break=tie_break))
+
+
+def test_exact_batched_none_stays_on_the_same_face() -> None:
+    """tie_break="none": the vertex may differ from the per-neuron LP's, but it
+    is a minimiser of the same problem (same R, in the closure)."""
+    net = get_preset("dtd-mlp").network()
+    for problem in full_backward_problems(net, torch.tensor(default_input(net), dtype=D), 0):
+        batched = find("exact", problem, tie_break="none")
+        reference = exact_per_neuron(problem, tie_break="none")
+        assert batched.evaluations == 1
+        for rb, rr in zip(batched.roots, reference.roots, strict=True):
+            assert (rb.root is None) == (rr.root is None)
+            if rr.root is not None:
+                assert rb.relevance_affine == pytest.approx(rr.relevance_affine, abs=1e-9)
+                assert rb.in_segment
+
+
+def test_exact_batched_root_depends_only_on_the_segment_many_neurons() -> None:
+    net = random_network(7, [4, 8, 8, 2])
+    gen = torch.Generator().manual_seed(8)
+    x = torch.randn(4, generator=gen, dtype=D)
+    y = x + 1e-7 * torch.randn(4, generator=gen, dtype=D)
+    p1, p2 = explain_layer(net, x, 0, 1), explain_layer(net, y, 0, 1)
+    assert p1.pattern_key() == p2.pattern_key() and not torch.equal(x, y)
+    r1, r2 = find("exact", p1), find("exact", p2)
+    assert sum(r.root is not None for r in r1.roots) >= 2
+    for a, b in zip(r1.roots, r2.roots, strict=True):
+        assert (a.root is None and b.root is None) or (a.root is not None and b.root is not None
+                                                        and torch.equal(a.root, b.root))
+
+
+def test_exact_batched_second_solve_when_the_penalty_is_too_small(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a tiny |R| penalty the one-solve tie-break fails its check; the
+    second batched LP (and, if that fails, the per-neuron tie-break LPs)
+    still give the reference roots."""
+    net = get_preset("dtd-mlp").network()
+    problems = full_backward_problems(net, torch.tensor(default_input(net), dtype=D), 0)
+    monkeypatch.setattr(finders_mod, "PENALTY", 1e-9)
+    for problem in problems[1:3]:
+        for tie_break in ("l1", "nearest"):
+            res = find("exact", problem, tie_break=tie_break)
+            assert res.evaluations == 3  # penalised blocks, least-|R| blocks, tie-breaks
+            assert_same_roots(res, exact_per_neuron(problem, tie_break=tie_break))
+    monkeypatch.setattr(finders_mod, "_batched_tie_break", lambda *args, **kwargs: None)
+    res = find("exact", problems[1])
+    assert res.evaluations > 3
+    assert_same_roots(res, exact_per_neuron(problems[1]))
+
+
+def test_certified_minimum_hand_case() -> None:
+    # the square 0 <= x <= 1 as G x <= g: min of x1 + 2 x2 is the vertex (0, 0) only
+    G = np.array([[1.0, 0.0], [0.0, 1.0]])
+    g = np.array([1.0, 1.0])
+    lo, hi = np.zeros(2), np.full(2, np.inf)
+    v = np.array([1.0, 2.0])
+    assert finders_mod._certified_minimum(G, g, lo, hi, v, np.array([0.0, 0.0]))
+    assert not finders_mod._certified_minimum(G, g, lo, hi, v, np.array([1.0, 0.0]))
+    assert not finders_mod._certified_minimum(G, g, lo, hi, v, np.array([0.5, 0.5]))
+    # max of x1 + 2 x2 (min of −v) is (1, 1); on the edge x2 = 1 min of −x2 holds everywhere
+    assert finders_mod._certified_minimum(G, g, lo, hi, -v, np.array([1.0, 1.0]))
+    assert finders_mod._certified_minimum(G, g, lo, hi, np.array([0.0, -1.0]), np.array([0.3, 1.0]))
+    assert not finders_mod._certified_minimum(G, g, lo, hi, np.array([0.0, -1.0]), np.array([0.3, 0.9]))
+
+
+def test_exact_batched_empty_closure_falls_back_per_neuron() -> None:
+    # the box keeps x1 − 2 x2 + 0.5 <= −5.5: the segment (z > 0) has no point in it
+    box = (torch.tensor([-3.0, 2.0], dtype=D), torch.tensor([-2.0, 3.0], dtype=D))
+    problem = explain_layer(HINGE, [2.0, 0.5], 0, 0, box=box)
+    res = find("exact", problem)
+    assert res.roots[0].root is None and "closure is empty" in res.roots[0].reason
+    assert_same_roots(res, exact_per_neuron(problem))
+
+
+def test_exact_batched_zero_gradient_rows() -> None:
+    # unit 1 is off at a (R = relu(z1) = 0 on the segment: every point is a root; the
+    # L1-least one is chosen), unit 0 is on; with an offset a zero-gradient row has no root
+    net = from_layers([[[1.0, 0.0], [0.0, 1.0]]], [[0.0, -5.0]], ["relu"])
+    problem = explain_layer(net, [1.0, 2.0], 0, 0)
+    res = find("exact", problem)
+    zero = res.roots[1]
+    assert zero.root is not None and "R is 0 on the whole segment" in zero.reason
+    # the L1-least point of the segment x1 >= 0, x2 <= 5 is the origin
+    torch.testing.assert_close(zero.root, torch.zeros(2, dtype=D), rtol=0, atol=1e-12)
+    assert_same_roots(res, exact_per_neuron(problem))
+    shifted = RootProblem(net, 0, problem.point, 1, problem.head, torch.tensor([0.0, 0.5], dtype=D), (0, 1), 1)
+    r = find("exact", shifted).roots[1]
+    assert r.root is None and r.reason.startswith("R is constant (0.5)")
+    assert math.isnan(r.relevance)
+    assert_same_roots(find("exact", shifted), exact_per_neuron(shifted))

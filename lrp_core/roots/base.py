@@ -58,12 +58,18 @@ class Segment:
         """``g - G a`` per constraint (>= 0 inside the closure); batched."""
         return self.g - torch.einsum("cd,...d->...c", self.G, a.to(DTYPE))
 
+    @cached_property
+    def row_scale(self) -> Tensor:
+        """``max(‖G_c‖, 1)`` per constraint row (computed once; used by
+        :meth:`contains_closure`)."""
+        return self.G.norm(dim=1).clamp_min(1.0)
+
     def contains_closure(self, a: Tensor, tol: float = 1e-9) -> Tensor:
         """Whether ``a`` (batched) lies in the closure, up to ``tol`` scaled by
         each constraint row's norm."""
         if self.G.shape[0] == 0:
             return torch.ones(a.shape[:-1], dtype=torch.bool)
-        scale = self.G.norm(dim=1).clamp_min(1.0) * (1.0 + a.abs().amax(-1, keepdim=True))
+        scale = self.row_scale * (1.0 + a.abs().amax(-1, keepdim=True))
         return (self.slack(a) >= -tol * scale).all(dim=-1)
 
 
@@ -107,6 +113,11 @@ class RootProblem:
         sub-network (exact; inside the segment it equals the affine map)."""
         out = self.network.forward(a.to(DTYPE), start=self.layer, stop=self.stop).output
         return torch.einsum("jo,...o->...j", self.head, out) + self.offset
+
+    @cached_property
+    def relevance_at_point(self) -> Tensor:
+        """``relevance(point)`` (n_explained,), computed once."""
+        return self.relevance(self.point)
 
     @cached_property
     def affine(self) -> AffineMap:
@@ -221,7 +232,7 @@ def make_root(problem: RootProblem, index: int, root: Tensor | None, reason: str
     root = root.to(DTYPE)
     r_true = float(problem.relevance(root)[index])
     r_aff = float(grad @ root + problem.affine.bias[index])
-    r_a = float(problem.relevance(problem.point)[index])
+    r_a = float(problem.relevance_at_point[index])
     residual = abs(r_a - r_true - float(grad @ (problem.point - root)))
     inside = bool(problem.segment.contains_closure(root))
     return Root(problem.neurons[index], root, r_true, r_aff, inside,

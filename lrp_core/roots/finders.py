@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import torch
-from scipy.optimize import linprog
+from scipy import sparse
+from scipy.optimize import linprog, nnls
 
 from lrp_core.errors import LRPError
 from lrp_core.roots.base import DTYPE, FINDERS, Root, RootProblem, RootResult, make_root
@@ -268,6 +269,280 @@ def _unique_optimum(res: Any, A: np.ndarray, c: np.ndarray) -> bool:
     return tight.shape[0] >= d and int(np.linalg.matrix_rank(tight)) == d
 
 
+def _solve_neuron(
+    problem: RootProblem, j: int, G: np.ndarray, g: np.ndarray, w: np.ndarray, bj: float,
+    bounds: list[tuple[float | None, float | None]], centre: np.ndarray, tie_break: str,
+) -> tuple[Tensor | None, str, int]:
+    """One explained neuron by its own LPs (the reference path, and the
+    fallback of the batched one): (root or None, reason, LPs solved)."""
+    n_lp = 0
+    if not w.any():
+        # R is constant on the segment: every point is a root if it is 0
+        if bj != 0.0:
+            return None, f"R is constant ({bj:.6g}) on this segment: no root", 0
+        pick = _tie_break_lp(G, g, w, 0.0, 0.0, bounds, centre) if tie_break != "none" else None
+        root = problem.point.clone() if pick is None else torch.as_tensor(pick, dtype=DTYPE)
+        return root, _ZERO_REASON, int(tie_break != "none")
+    A = np.vstack([G, -w[None, :]])
+    res = _lp(w, A, np.concatenate([g, [bj]]), bounds)
+    n_lp += 1
+    reason = ""
+    if res.status == 2:
+        # R >= 0 nowhere in the closure: take the largest R (closest to 0 from below)
+        A = np.vstack([G, w[None, :]])
+        res = _lp(-w, A, np.concatenate([g, [-bj]]), bounds)
+        n_lp += 1
+        if res.status != 0:
+            return None, _EMPTY_REASON, n_lp
+        lo_r, hi_r = float(w @ res.x), float(w @ res.x)
+        reason = _negative_reason(lo_r + bj)
+    elif res.status != 0:
+        return None, f"the linear program failed: {res.message}", n_lp
+    else:
+        lo_r, hi_r = -bj, float(w @ res.x)
+        r_min = hi_r + bj
+        if r_min > _ZERO_TOL * _scale(w, bj, res.x):
+            reason = _positive_reason(r_min)
+    x = res.x
+    if tie_break != "none" and not _unique_optimum(res, A, w):
+        better = _tie_break_lp(G, g, w, lo_r, hi_r, bounds, centre)
+        n_lp += 1
+        if better is not None:
+            x = better
+    # "+ 0.0" turns the solver's -0.0 into 0.0 (same value, cleaner output)
+    return torch.as_tensor(x, dtype=DTYPE) + 0.0, reason, n_lp
+
+
+_ZERO_TOL = 1e-9
+_ZERO_REASON = "R is 0 on the whole segment (gradient 0): every point of it is a root"
+_EMPTY_REASON = "the segment's closure is empty under the constraints (x >= 0 or the box exclude it)"
+
+
+def _scale(w: np.ndarray, bj: float, x: np.ndarray) -> float:
+    return float(np.abs(w).sum() * (1.0 + np.abs(x).max())) + abs(bj)
+
+
+def _negative_reason(r_max: float) -> str:
+    return f"R < 0 on the whole segment; no root there: returning the point with the largest R = {r_max:.6g}"
+
+
+def _positive_reason(r_min: float) -> str:
+    return f"no point with R = 0 in the segment's closure; returning the minimiser, R = {r_min:.6g}"
+
+
+def _exact_setup(
+    problem: RootProblem, tie_break: str, low: Any, high: Any, unknown: dict[str, Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[tuple[float | None, float | None]], np.ndarray]:
+    _unknown("exact", unknown, {**EXACT_DEFAULTS, "low": None, "high": None})
+    if tie_break not in TIE_BREAKS:
+        raise LRPError(f"unknown tie_break {tie_break!r}; choose one of: {', '.join(TIE_BREAKS)}")
+    box = _box(problem, low, high)
+    seg = problem.segment
+    d = problem.dim
+    bounds = _bounds(d, problem.nonnegative, box)
+    centre = problem.point.numpy() if tie_break == "nearest" else np.zeros(d)
+    return seg.G.numpy(), seg.g.numpy(), problem.affine.weight.numpy(), problem.affine.bias.numpy(), bounds, centre
+
+
+def exact_per_neuron(
+    problem: RootProblem,
+    *,
+    generator: torch.Generator | None = None,
+    progress: Progress = None,
+    tie_break: str = "l1",
+    low: Any = None,
+    high: Any = None,
+    **unknown: Any,
+) -> RootResult:
+    """The ``exact`` finder with one LP (and one tie-break LP) per explained
+    neuron — the reference the batched :func:`exact_finder` is checked
+    against, same parameters and the same answers (for ``tie_break="none"``
+    the vertex may differ where the optimum is not unique)."""
+    t0 = time.perf_counter()
+    G, g, W, beta, bounds, centre = _exact_setup(problem, tie_break, low, high, unknown)
+    roots: list[Root] = []
+    n_lp = 0
+    for j in range(W.shape[0]):
+        root, reason, k = _solve_neuron(problem, j, G, g, W[j], float(beta[j]), bounds, centre, tie_break)
+        n_lp += k
+        roots.append(make_root(problem, j, root, reason))
+    return RootResult("exact", {"tie_break": tie_break}, tuple(roots), n_lp, time.perf_counter() - t0,
+                      extra={"blocks": n_lp})
+
+
+#: HiGHS options of the batched solves: presolve only costs time on LPs this small
+_BATCH_OPTIONS: Mapping[str, Any] = MappingProxyType({"presolve": False})
+#: the penalty on |R| of a tie-break block is PENALTY · √d / ‖w_j‖ (see exact_finder)
+PENALTY = 1e3
+
+
+def _solve(c: np.ndarray, A: Any, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> Any:
+    """:func:`_lp` for a sparse ``A`` and bounds as arrays (±inf = none): HiGHS
+    (presolve off), solved again with tolerances 1e-10 only if the answer
+    violates a constraint by more than 1e-12 relative."""
+    bounds = np.column_stack([lo, hi])
+    res = linprog(c, A_ub=A, b_ub=b, bounds=bounds, method="highs", options=dict(_BATCH_OPTIONS))
+    if res.status != 0:
+        return res
+    x = res.x
+    scale = abs(A) @ np.abs(x) + np.abs(b) + 1.0
+    tol = 1e-12 * (1.0 + np.abs(x))
+    if bool((A @ x - b <= 1e-12 * scale).all() and (x >= lo - tol).all() and (x <= hi + tol).all()):
+        return res
+    return linprog(c, A_ub=A, b_ub=b, bounds=bounds, method="highs", options={**_BATCH_OPTIONS, **_HIGHS})
+
+
+def _block_diag(groups: Sequence[np.ndarray]) -> sparse.csr_array:
+    """The block-diagonal matrix of every block of ``groups`` (each k × m × n:
+    k blocks of one shape), in order, as CSR with the zeros dropped."""
+    rows, cols, vals = [], [], []
+    r0 = c0 = 0
+    for blocks in groups:
+        k, m, n = blocks.shape
+        kk, rr, cc = np.nonzero(blocks)
+        rows.append(r0 + kk * m + rr)
+        cols.append(c0 + kk * n + cc)
+        vals.append(blocks[kk, rr, cc])
+        r0, c0 = r0 + k * m, c0 + k * n
+    row = np.concatenate(rows)
+    indptr = np.zeros(r0 + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=r0), out=indptr[1:])
+    return sparse.csr_array((np.concatenate(vals), np.concatenate(cols).astype(np.int64), indptr), shape=(r0, c0))
+
+
+def _unique_block(A: np.ndarray, row_marg: np.ndarray, lo_marg: np.ndarray, hi_marg: np.ndarray,
+                  tol: float) -> bool:
+    """:func:`_unique_optimum` for one block of a batched LP: tight rows (non-zero
+    dual) of A and tight bounds of rank = the block's number of variables."""
+    n = A.shape[1]
+    eye = np.eye(n)
+    tight = np.vstack([A[np.abs(row_marg) > tol], eye[np.abs(lo_marg) > tol], eye[np.abs(hi_marg) > tol]])
+    return tight.shape[0] >= n and int(np.linalg.matrix_rank(tight)) == n
+
+
+def _l1_change(lo: np.ndarray, hi: np.ndarray, centre: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Variables y with ``x = c + M y`` that make ``Σ|x_i − c_i|`` linear,
+    ``cost·y``, without rows: a coordinate whose bounds keep it on one side of
+    the centre (``l_i >= c_i``, e.g. x >= 0 with c = 0, or ``h_i <= c_i``) is
+    one variable ``y_i = x_i − c_i`` with ``|y_i| = ±y_i``; any other is split,
+    ``x_i = c_i + p_i − n_i`` with ``0 <= p_i <= h_i − c_i``,
+    ``0 <= n_i <= c_i − l_i`` and cost ``p_i + n_i`` (= |x_i − c_i| at an
+    optimum). Returns (M, cost, lower and upper bounds of y)."""
+    d = lo.shape[0]
+    split = (lo < centre) & (centre < hi)
+    idx = np.flatnonzero(split)
+    n_var = d + idx.size
+    M = np.zeros((d, n_var))
+    M[np.arange(d), np.arange(d)] = 1.0
+    M[idx, d + np.arange(idx.size)] = -1.0
+    cost = np.ones(n_var)
+    cost[:d] = np.where(split | (lo >= centre), 1.0, -1.0)
+    y_lo = np.concatenate([np.where(split, 0.0, lo - centre), np.zeros(idx.size)])
+    y_hi = np.concatenate([hi - centre, (centre - lo)[idx]])
+    return M, cost, y_lo, y_hi
+
+
+def _batched_tie_break(
+    G: np.ndarray, g: np.ndarray, jobs: list[tuple[np.ndarray, float, float]], lo: np.ndarray,
+    hi: np.ndarray, centre: np.ndarray,
+) -> np.ndarray | None:
+    """:func:`_tie_break_lp` for several (w, lo_r, hi_r) at once: one LP with a
+    block per job and the sum of the blocks' objectives (separable, so each
+    block's optimum is its own tie-break optimum), the L1 norm in the
+    variables of :func:`_l1_change` (no rows for it). Returns x per job, or
+    None if the solve failed."""
+    k, m = len(jobs), G.shape[0]
+    M, cost, y_lo, y_hi = _l1_change(lo, hi, centre)
+    n_var = M.shape[1]
+    blocks = np.zeros((k, m + 2, n_var))
+    blocks[:, :m] = G @ M
+    rhs = np.zeros((k, m + 2))
+    rhs[:, :m] = g - G @ centre
+    for i, (w, lo_r, hi_r) in enumerate(jobs):
+        wM, wc = w @ M, float(w @ centre)
+        blocks[i, m], blocks[i, m + 1] = wM, -wM
+        rhs[i, m], rhs[i, m + 1] = hi_r - wc, wc - lo_r
+    res = _solve(np.tile(cost, k), _block_diag([blocks]), rhs.reshape(-1), np.tile(y_lo, k), np.tile(y_hi, k))
+    if res.status != 0:
+        return None
+    return centre + res.x.reshape(k, n_var) @ M.T
+
+
+def _certified_minimum(G: np.ndarray, g: np.ndarray, lo: np.ndarray, hi: np.ndarray, v: np.ndarray,
+                       x: np.ndarray) -> bool:
+    """Whether ``x`` minimises ``v·x`` over ``{G x <= g, lo <= x <= hi}``, by
+    the KKT conditions: ``−v`` is a non-negative combination of the outward
+    normals of the constraints tight at x (rows with slack <= 1e-9 relative;
+    the combination by non-negative least squares, residual <= 1e-9 ‖v‖)."""
+    d = x.shape[0]
+    xs = 1.0 + float(np.abs(x).max())
+    slack = g - G @ x
+    eye = np.eye(d)
+    T = np.vstack([
+        G[slack <= 1e-9 * (np.abs(G).sum(axis=1) * xs + np.abs(g))],
+        -eye[(x - lo) <= 1e-9 * xs],
+        eye[(hi - x) <= 1e-9 * xs],
+    ])
+    norm = float(np.linalg.norm(v))
+    if T.shape[0] == 0:
+        return norm == 0.0
+    _, residual = nnls(T.T, -v)
+    return bool(residual <= 1e-9 * norm)
+
+
+def _q_blocks(G: np.ndarray, g: np.ndarray, W: np.ndarray, beta: np.ndarray, lo: np.ndarray,
+              hi: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The blocks ``min u  s.t. G x <= g, −u <= w_j·x + β_j <= u, u >= 0`` (the
+    least |R_j| over the closure): (blocks, rhs, cost, lower, upper)."""
+    k, d = W.shape
+    m = G.shape[0]
+    blocks = np.zeros((k, m + 2, d + 1))
+    blocks[:, :m, :d] = G
+    blocks[:, m, :d], blocks[:, m + 1, :d] = W, -W
+    blocks[:, m:, d] = -1.0
+    rhs = np.zeros((k, m + 2))
+    rhs[:, :m] = g
+    rhs[:, m], rhs[:, m + 1] = -beta, beta
+    cost = np.tile(np.concatenate([np.zeros(d), [1.0]]), k)
+    return (blocks, rhs.reshape(-1), cost, np.tile(np.concatenate([lo, [0.0]]), k),
+            np.tile(np.concatenate([hi, [np.inf]]), k))
+
+
+def _p_blocks(G: np.ndarray, g: np.ndarray, W: np.ndarray, beta: np.ndarray, lo: np.ndarray,
+              hi: np.ndarray, centre: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The blocks ``min Σ|x_i − c_i| + μ_j u  s.t. G x <= g, −u <= w_j·x + β_j <= u,
+    u >= 0`` in the variables of :func:`_l1_change` (``μ_j = PENALTY·√d/‖w_j‖``,
+    1 for w_j = 0): (blocks, rhs, cost, lower, upper, M)."""
+    k, d = W.shape
+    m = G.shape[0]
+    M, cost, y_lo, y_hi = _l1_change(lo, hi, centre)
+    nv = M.shape[1]
+    WM, wc = W @ M, W @ centre
+    norms = np.linalg.norm(W, axis=1)
+    mu = np.where(norms > 0, PENALTY * math.sqrt(d) / np.where(norms > 0, norms, 1.0), 1.0)
+    blocks = np.zeros((k, m + 2, nv + 1))
+    blocks[:, :m, :nv] = G @ M
+    blocks[:, m, :nv], blocks[:, m + 1, :nv] = WM, -WM
+    blocks[:, m:, nv] = -1.0
+    rhs = np.zeros((k, m + 2))
+    rhs[:, :m] = g - G @ centre
+    rhs[:, m], rhs[:, m + 1] = -beta - wc, beta + wc
+    costs = np.concatenate([np.concatenate([cost, [mu_j]]) for mu_j in mu])
+    return (blocks, rhs.reshape(-1), costs, np.tile(np.concatenate([y_lo, [0.0]]), k),
+            np.tile(np.concatenate([y_hi, [np.inf]]), k), M)
+
+
+def _classify(w: np.ndarray, bj: float, x: np.ndarray) -> tuple[float, float, str]:
+    """From a point x of least |R| over the closure: the band ``[lo_r, hi_r]``
+    of ``w·x`` on the face of per-neuron minimisers, and the reason."""
+    wx = float(w @ x)
+    r = wx + bj
+    zero_tol = _ZERO_TOL * _scale(w, bj, x)
+    if r < -zero_tol:
+        return wx, wx, _negative_reason(r)
+    return min(-bj, wx), wx, (_positive_reason(r) if r > zero_tol else "")
+
+
 @FINDERS.register(
     "exact", label="Exact (linear program)", cite=SIXT, segment_only=True, stochastic=False, params=EXACT_DEFAULTS
 )
@@ -297,69 +572,138 @@ def exact_finder(
     activation pattern (cache roots by pattern). ``nearest`` picks the point
     with the least ``Σ|x_i − a_i|`` instead, which depends on a (not
     segment-only). ``none`` keeps the first LP's vertex (segment-only too,
-    but which vertex is the solver's choice)."""
+    but which vertex is the solver's choice).
+
+    **Batched** (what runs; :func:`exact_per_neuron` is the one-LP-per-neuron
+    reference). The neurons' LPs are solved together as ONE linear program,
+    block-diagonal: variables stacked per block, objective the sum of the
+    blocks' objectives, so it is separable and each block's optimum is its
+    own. With C the closure (with the bounds), R_j = w_j·x + β_j, c the
+    tie-break centre (0 for ``l1``, a for ``nearest``):
+
+    1. one block per neuron ``P_j: min Σ|x_i − c_i| + μ_j u  s.t. x ∈ C,
+       −u <= R_j(x) <= u`` (μ_j = PENALTY·√d/‖w_j‖; the L1 norm as bounded
+       split variables, no extra rows). Its answer x is the tie-break LP's
+       answer whenever x has the least |R_j| over C, because x minimises
+       ``L1 + μ|R|`` over all of C and |R| is constant on the face of least
+       |R|. That face is the per-neuron LP's face of minimisers: if C holds a
+       point with R >= 0 the least |R| is the least R >= 0 (C is convex, R
+       affine); else it is the largest R (the no-root case). Least |R| is
+       proven either by |R_j(x)| = 0 (a root: reason "") or by the KKT
+       conditions of ``min s·R_j`` over C at x (s = sign R_j(x): −s w_j is a
+       non-negative combination of the normals of the constraints tight at
+       x, non-negative least squares) — then no point of C has R = 0 and the
+       sign gives the reason (tolerance 1e-9 relative, as per neuron).
+    2. only for the neurons neither proves (μ_j too small for that face), a
+       second LP of blocks ``Q_j: min u  s.t. x ∈ C, −u <= R_j(x) <= u``
+       gives the least |R_j| (x of step 1 is kept if its |R_j| matches it);
+       then, unless Q_j's dual values show a single vertex, a third LP solves
+       those tie-breaks on the face. With ``none`` only the Q blocks are
+       solved (one LP).
+
+    A layer of a decomposition costs one HiGHS solve in practice, instead of
+    one or two per neuron. Same answers: ``l1`` and ``nearest`` give the
+    per-neuron roots (to solver tolerance; checked to 1e-9 in the tests)
+    whenever the tie-break's own optimum is unique, which it is in practice;
+    with ``none`` the batched LP may stop at another vertex of the same face.
+    The LPs hold this problem's data only (G, g, the bounds, W, β; a only for
+    ``nearest``) and which path a neuron takes depends on their solutions
+    only, so the segment-only property stands. If a batched solve fails (e.g.
+    x >= 0 or the box leave the closure empty) every neuron falls back to its
+    own LPs, with the same reasons as before. ``evaluations`` counts the
+    linear programs solved (HiGHS calls), ``extra["blocks"]`` the per-neuron
+    blocks they held."""
     t0 = time.perf_counter()
-    _unknown("exact", unknown, {**EXACT_DEFAULTS, "low": None, "high": None})
-    if tie_break not in TIE_BREAKS:
-        raise LRPError(f"unknown tie_break {tie_break!r}; choose one of: {', '.join(TIE_BREAKS)}")
-    box = _box(problem, low, high)
-    seg = problem.segment
-    G = seg.G.numpy()
-    g = seg.g.numpy()
-    W = problem.affine.weight.numpy()
-    beta = problem.affine.bias.numpy()
-    d = problem.dim
-    bounds = _bounds(d, problem.nonnegative, box)
-    centre = problem.point.numpy() if tie_break == "nearest" else np.zeros(d)
-    roots: list[Root] = []
-    n_lp = 0
-    for j in range(W.shape[0]):
-        w, bj = W[j], float(beta[j])
-        if not w.any():
-            # R is constant on the segment: every point is a root if it is 0
-            if bj == 0.0:
-                pick = _tie_break_lp(G, g, w, 0.0, 0.0, bounds, centre) if tie_break != "none" else None
-                n_lp += tie_break != "none"
-                root = problem.point.clone() if pick is None else torch.as_tensor(pick, dtype=DTYPE)
-                roots.append(make_root(problem, j, root, "R is 0 on the whole segment (gradient 0): "
-                                                         "every point of it is a root"))
-            else:
-                roots.append(make_root(problem, j, None, f"R is constant ({bj:.6g}) on this segment: no root"))
-            continue
-        A = np.vstack([G, -w[None, :]])
-        res = _lp(w, A, np.concatenate([g, [bj]]), bounds)
-        n_lp += 1
-        reason = ""
-        if res.status == 2:
-            # R >= 0 nowhere in the closure: take the largest R (closest to 0 from below)
-            A = np.vstack([G, w[None, :]])
-            res = _lp(-w, A, np.concatenate([g, [-bj]]), bounds)
-            n_lp += 1
-            if res.status != 0:
-                roots.append(make_root(problem, j, None, "the segment's closure is empty under the constraints "
-                                                         "(x >= 0 or the box exclude it)"))
-                continue
-            lo_r, hi_r = float(w @ res.x), float(w @ res.x)
-            reason = (f"R < 0 on the whole segment; no root there: returning the point with the largest "
-                      f"R = {lo_r + bj:.6g}")
-        elif res.status != 0:
-            roots.append(make_root(problem, j, None, f"the linear program failed: {res.message}"))
-            continue
+    G, g, W, beta, bounds, centre = _exact_setup(problem, tie_break, low, high, unknown)
+    n_rows, d = W.shape
+    lo = np.array([-np.inf if v is None else v for v, _ in bounds])
+    hi = np.array([np.inf if v is None else v for _, v in bounds])
+    out: list[tuple[Tensor | None, str] | None] = [None] * n_rows
+    search = [j for j in range(n_rows) if W[j].any()]
+    flat = [j for j in range(n_rows) if not W[j].any()]
+    zero_rows: list[int] = []  # zero gradient and R = 0: the L1-least point of C (a P block)
+    for j in flat:
+        bj = float(beta[j])
+        if bj != 0.0:
+            out[j] = (None, f"R is constant ({bj:.6g}) on this segment: no root")
+        elif tie_break == "none":
+            out[j] = (problem.point.clone(), _ZERO_REASON)
         else:
-            lo_r, hi_r = -bj, float(w @ res.x)
-            r_min = hi_r + bj
-            scale = float(np.abs(w).sum() * (1.0 + np.abs(res.x).max())) + abs(bj)
-            if r_min > 1e-9 * scale:
-                reason = f"no point with R = 0 in the segment's closure; returning the minimiser, R = {r_min:.6g}"
-        x = res.x
-        if tie_break != "none" and not _unique_optimum(res, A, w):
-            better = _tie_break_lp(G, g, w, lo_r, hi_r, bounds, centre)
-            n_lp += 1
-            if better is not None:
-                x = better
-        # "+ 0.0" turns the solver's -0.0 into 0.0 (same value, cleaner output)
-        roots.append(make_root(problem, j, torch.as_tensor(x, dtype=DTYPE) + 0.0, reason))
-    return RootResult("exact", {"tie_break": tie_break}, tuple(roots), n_lp, time.perf_counter() - t0)
+            zero_rows.append(j)
+    calls = n_blocks = 0
+    failed = False
+    need_q = search if tie_break == "none" else []
+    x_pen: dict[int, np.ndarray] = {}
+    pen_rows = [] if tie_break == "none" else search + zero_rows
+    if pen_rows:
+        blocks, rhs, cost, v_lo, v_hi, M = _p_blocks(G, g, W[pen_rows], beta[pen_rows], lo, hi, centre)
+        res = _solve(cost, _block_diag([blocks]), rhs, v_lo, v_hi)
+        calls += 1
+        n_blocks += len(pen_rows)
+        if res.status != 0:
+            failed = True
+        else:
+            X = centre + res.x.reshape(len(pen_rows), -1)[:, :-1] @ M.T
+            for i, j in enumerate(pen_rows):
+                w, bj, x = W[j], float(beta[j]), X[i]
+                x_pen[j] = x
+                r = float(w @ x) + bj
+                if j in zero_rows:
+                    out[j] = (torch.as_tensor(x, dtype=DTYPE) + 0.0, _ZERO_REASON)
+                elif abs(r) <= 1e-12 * _scale(w, bj, x) or _certified_minimum(G, g, lo, hi, math.copysign(1, r) * w, x):
+                    out[j] = (torch.as_tensor(x, dtype=DTYPE) + 0.0, _classify(w, bj, x)[2])
+                else:
+                    need_q.append(j)
+    pending: list[tuple[int, np.ndarray, float, float, np.ndarray, str]] = []
+    if need_q and not failed:
+        blocks, rhs, cost, v_lo, v_hi = _q_blocks(G, g, W[need_q], beta[need_q], lo, hi)
+        res = _solve(cost, _block_diag([blocks]), rhs, v_lo, v_hi)
+        calls += 1
+        n_blocks += len(need_q)
+        if res.status != 0:
+            failed = True
+        else:
+            k, m = len(need_q), G.shape[0]
+            Xq = res.x.reshape(k, d + 1)[:, :d]
+            row_m = np.asarray(res.ineqlin.marginals).reshape(k, m + 2)
+            lo_m = np.asarray(res.lower.marginals).reshape(k, d + 1)
+            hi_m = np.asarray(res.upper.marginals).reshape(k, d + 1)
+            for i, j in enumerate(need_q):
+                w, bj, x = W[j], float(beta[j]), Xq[i]
+                lo_r, hi_r, reason = _classify(w, bj, x)
+                xp = x_pen.get(j)
+                if xp is not None and abs(float(w @ xp) + bj) <= abs(float(w @ x) + bj) + 1e-12 * _scale(w, bj, xp):
+                    out[j] = (torch.as_tensor(xp, dtype=DTYPE) + 0.0, reason)
+                elif tie_break == "none" or _unique_block(blocks[i], row_m[i], lo_m[i], hi_m[i],
+                                                         1e-9 * max(1.0, float(np.abs(w).max()))):
+                    out[j] = (torch.as_tensor(x, dtype=DTYPE) + 0.0, reason)
+                else:
+                    pending.append((j, w, lo_r, hi_r, x, reason))
+    if failed:
+        # per-neuron LPs for everything (they say which neuron has which problem)
+        for j in search + zero_rows:
+            root, reason, n = _solve_neuron(problem, j, G, g, W[j], float(beta[j]), bounds, centre, tie_break)
+            out[j] = (root, reason)
+            n_blocks += n
+            calls += n
+        pending = []
+    if pending:
+        picks = _batched_tie_break(G, g, [(w, lo_r, hi_r) for _, w, lo_r, hi_r, _, _ in pending], lo, hi, centre)
+        calls += 1
+        for i, (j, w, lo_r, hi_r, x, reason) in enumerate(pending):
+            if picks is None:  # the batch failed: each on its own
+                pick = _tie_break_lp(G, g, w, lo_r, hi_r, bounds, centre)
+                calls += 1
+            else:
+                pick = picks[i]
+            n_blocks += 1
+            out[j] = (torch.as_tensor(x if pick is None else pick, dtype=DTYPE) + 0.0, reason)
+    roots = []
+    for j, found in enumerate(out):
+        assert found is not None
+        roots.append(make_root(problem, j, found[0], found[1]))
+    return RootResult("exact", {"tie_break": tie_break}, tuple(roots), calls, time.perf_counter() - t0,
+                      extra={"blocks": n_blocks})
 
 
 # --- mcmc ------------------------------------------------------------------------
