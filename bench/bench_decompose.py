@@ -18,7 +18,10 @@ import time
 import torch
 
 from lrp_core.decompose import Decomposition, FinderSpec, decompose, decompose_many
+from lrp_core.network import Network
 from lrp_core.presets import get_preset
+from lrp_core.roots import FINDERS, RootProblem
+from lrp_core.roots.finders import exact_per_neuron
 
 STUDY = {"n_steps": 2_000, "n_chains": 50, "n_warmup": 20_000}
 PROBE = {"n_steps": 200, "n_chains": 50, "n_warmup": 2_000}
@@ -33,6 +36,45 @@ def _stats(dec: Decomposition) -> tuple[float, float, float]:
     unresolved = sum(lr.unresolved for lr in dec.layers)
     step = max(abs(lr.step_error) for lr in dec.layers)
     return cons, unresolved, step
+
+
+def layer_problems(net: Network, x: torch.Tensor, dec: Decomposition) -> list[RootProblem]:
+    """The root problem of every layer of a full-backward run (every explained
+    row), rebuilt from its result the way ``decompose`` states them."""
+    n = len(net.layers)
+    trace = net.forward(x)
+    points = [x, *trace.post[:-1]]
+    p = torch.zeros(net.layers[-1].n_out, dtype=torch.float64)
+    p[dec.output] = 1.0
+    q = torch.zeros_like(p)
+    problems = []
+    for k in range(n - 1, -1, -1):
+        explained = [j for j in range(p.shape[0]) if p[j] != 0 or q[j] != 0]
+        if explained:
+            problems.append(RootProblem(net, k, points[k], k + 1, torch.diag(p)[explained], q[explained],
+                                        tuple(explained), n, nonnegative=k > 0 and net.layers[k - 1].is_relu))
+        p, q = torch.zeros(points[k].shape[0], dtype=torch.float64), torch.zeros(points[k].shape[0], dtype=torch.float64)
+        for node in dec.layer(k).nodes:
+            if node.root is not None:
+                p += node.gradient
+                q -= node.gradient * node.root
+    return problems
+
+
+def finder_times(problems: list[RootProblem]) -> list[tuple[str, float, int]]:
+    """Best-of-EXACT_REPEATS time of the exact finder over all layer problems:
+    batched (registered) and one LP per neuron (the previous implementation)."""
+    out = []
+    for name, finder in (("batched LP (exact)", FINDERS.get("exact").func), ("one LP per neuron", exact_per_neuron)):
+        best, solves = float("inf"), 0
+        for _ in range(EXACT_REPEATS):
+            fresh = [RootProblem(pr.network, pr.layer, pr.point, pr.stop, pr.head, pr.offset, pr.neurons,
+                                 pr.segment_stop, nonnegative=pr.nonnegative) for pr in problems]
+            t0 = time.perf_counter()
+            solves = sum(int(finder(pr).evaluations) for pr in fresh)
+            best = min(best, time.perf_counter() - t0)
+        out.append((name, best, solves))
+    return out
 
 
 def main() -> None:
@@ -95,6 +137,13 @@ def main() -> None:
         cons, unres, step = _stats(dec)
         print(f"{name:<44} {t:>10.3f} {cpu:>9.3f} {t_mcmc / t:>8.1f}× {dec.root_searches:>9d} {cons:>14.6f} "
               f"{unres:>13.6f} {step:>13.2e}")
+    print()
+    ftimes = finder_times(layer_problems(net, x, dec_exact))
+    print(f"exact finder alone on the {len(layer_problems(net, x, dec_exact))} layer problems of this run "
+          f"(best of {EXACT_REPEATS}; segment and affine map included):")
+    print(f"{'':<44} {'time [s]':>10} {'ratio':>9} {'HiGHS solves':>13}")
+    for name, t, solves in ftimes:
+        print(f"{name:<44} {t:>10.4f} {ftimes[-1][1] / t:>8.1f}× {solves:>13d}")
     print()
     print(f"exact root cache, {NEIGHBOURS} points within 1e-4 of x ({segments} segment(s)):")
     print(f"{'':<44} {'time [s]':>10} {'ratio':>9} {'searches':>9} {'hits':>8}")

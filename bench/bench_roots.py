@@ -19,11 +19,13 @@ import torch
 
 from lrp_core.presets import default_input, get_preset
 from lrp_core.roots import FINDERS, RootProblem, RootResult, explain_output
+from lrp_core.roots.finders import exact_per_neuron
 
 SETTINGS: list[tuple[str, str, dict[str, Any]]] = [
     ("mcmc setting 1", "mcmc", {"n_steps": 200, "n_warmup": 10_000, "n_chains": 10}),
     ("mcmc setting 2", "mcmc", {"n_steps": 2_000, "n_warmup": 20_000, "n_chains": 50}),
     ("interpolation", "interpolation", {}),
+    ("exact, LP/neuron", "exact-per-neuron", {}),  # the previous exact finder, for comparison
     ("exact (LP)", "exact", {}),
 ]
 
@@ -44,7 +46,7 @@ def measure(make_problem: Callable[[], RootProblem], seed: int = 0) -> list[dict
     map (computed lazily) are part of every finder's time."""
     rows = []
     for label, name, params in SETTINGS:
-        finder = FINDERS.get(name).func
+        finder = exact_per_neuron if name == "exact-per-neuron" else FINDERS.get(name).func
         repeat = 1 if name == "mcmc" else 20  # fast finders: best of 20 (robust to a busy machine)
 
         def run(finder=finder, params=params) -> RootResult:

@@ -435,3 +435,20 @@ def test_exact_batched_zero_gradient_rows() -> None:
     assert r.root is None and r.reason.startswith("R is constant (0.5)")
     assert math.isnan(r.relevance)
     assert_same_roots(find("exact", shifted), exact_per_neuron(shifted))
+
+
+def test_select_shares_the_segment_and_gives_identical_roots() -> None:
+    net = random_network(11, [4, 8, 8, 2])
+    x = torch.randn(4, generator=torch.Generator().manual_seed(12), dtype=D)
+    full = explain_layer(net, x, 0, 1)
+    rows = [6, 1, 3]
+    sub = full.select(rows)
+    fresh = RootProblem(net, 0, full.point, full.stop, full.head[rows], full.offset[rows],
+                        tuple(full.neurons[r] for r in rows), full.segment_stop)
+    assert sub.neurons == (6, 1, 3) and sub.segment is full.segment
+    assert torch.equal(sub.affine.weight, fresh.affine.weight) and torch.equal(sub.affine.bias, fresh.affine.bias)
+    assert torch.equal(sub.segment.G, fresh.segment.G) and torch.equal(sub.segment.g, fresh.segment.g)
+    for a, b in zip(find("exact", sub).roots, find("exact", fresh).roots, strict=True):
+        assert a.reason == b.reason
+        assert (a.root is None and b.root is None) or (a.root is not None and b.root is not None
+                                                        and torch.equal(a.root, b.root))

@@ -120,12 +120,33 @@ class RootProblem:
         return self.relevance(self.point)
 
     @cached_property
+    def output_map(self) -> AffineMap:
+        """The sub-network's output (layers ``layer .. stop-1``) on a's segment
+        as an affine map of the layer input (computed once)."""
+        return self.network.affine_map(self.point, start=self.layer, stop=self.stop)
+
+    @cached_property
     def affine(self) -> AffineMap:
         """R on a's segment as ``weight @ a' + bias`` (weight: n_explained × d).
         Gradients at roots are taken from here, never from autograd at a
         boundary point (whose one-sided derivative may belong to a neighbour)."""
-        amap = self.network.affine_map(self.point, start=self.layer, stop=self.stop)
+        amap = self.output_map
         return AffineMap(self.head @ amap.weight, self.head @ amap.bias + self.offset)
+
+    def select(self, rows: Sequence[int]) -> RootProblem:
+        """The same problem for the explained rows ``rows`` only (in that
+        order). It shares this problem's segment and output map instead of
+        computing them again (they do not depend on the head), so it gives
+        exactly the results of a freshly built problem, faster."""
+        idx = [int(r) for r in rows]
+        sub = RootProblem(
+            self.network, self.layer, self.point, self.stop, self.head[idx], self.offset[idx],
+            tuple(self.neurons[r] for r in idx), self.segment_stop, nonnegative=self.nonnegative, box=self.box,
+        )
+        # fill the cached properties (frozen dataclass: through __dict__, as cached_property does)
+        sub.__dict__["segment"] = self.segment
+        sub.__dict__["output_map"] = self.output_map
+        return sub
 
     @cached_property
     def segment(self) -> Segment:
