@@ -374,13 +374,18 @@ def exact_per_neuron(
 _BATCH_OPTIONS: Mapping[str, Any] = MappingProxyType({"presolve": False})
 #: the penalty on |R| of a tie-break block is PENALTY · √d / ‖w_j‖ (see exact_finder)
 PENALTY = 1e3
+#: batched LPs with at most this many matrix entries go to HiGHS as dense arrays
+DENSE_LIMIT = 40_000
 
 
 def _solve(c: np.ndarray, A: Any, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> Any:
-    """:func:`_lp` for a sparse ``A`` and bounds as arrays (±inf = none): HiGHS
-    (presolve off), solved again with tolerances 1e-10 only if the answer
-    violates a constraint by more than 1e-12 relative."""
+    """:func:`_lp` for a sparse ``A`` (passed dense when small) and bounds as
+    arrays (±inf = none): HiGHS (presolve off), solved again with tolerances
+    1e-10 only if the answer violates a constraint by more than 1e-12
+    relative."""
     bounds = np.column_stack([lo, hi])
+    if A.shape[0] * A.shape[1] <= DENSE_LIMIT:
+        A = A.toarray()  # scipy's sparse input checks cost more than the conversion of a small matrix
     res = linprog(c, A_ub=A, b_ub=b, bounds=bounds, method="highs", options=dict(_BATCH_OPTIONS))
     if res.status != 0:
         return res
