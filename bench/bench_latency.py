@@ -115,6 +115,9 @@ def measure(case: PageCase, preset: str, repeats: int = REPEATS) -> list[float]:
 
 def _quiet_streamlit() -> None:
     """AppTest outside a server logs 'missing ScriptRunContext' warnings; keep the table readable."""
+    import streamlit.logger
+
+    streamlit.logger.set_log_level("error")  # also the level of loggers created later
     for name in list(logging.root.manager.loggerDict):
         if name.startswith("streamlit"):
             logging.getLogger(name).setLevel(logging.ERROR)
