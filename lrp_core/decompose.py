@@ -523,9 +523,7 @@ def _layer_step(
                     continue
             to_search.append(r)
         if to_search:
-            sub = problem if len(to_search) == len(explained) else RootProblem(
-                network, k, h, k + 1, head[to_search], offset[explained][to_search],
-                tuple(explained[r] for r in to_search), seg_stop, nonnegative=nonneg)
+            sub = problem if len(to_search) == len(explained) else problem.select(to_search)
             entry = FINDERS.get(spec.finder)
             res = entry.func(sub, generator=gen, progress=progress, **spec.kwargs())
             evals += int(res.evaluations)
