@@ -50,8 +50,9 @@ def load_network(args: argparse.Namespace) -> Network:
     try:
         with open(args.network, "rb") as fh:
             data = fh.read(10_000_001)
-    except OSError as exc:
-        raise CLIError(f"cannot read {args.network}: {exc.strerror}") from None
+    except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise CLIError(f"cannot read {args.network!r}: {reason}") from None
     return load_network_json(data)
 
 

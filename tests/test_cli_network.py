@@ -83,3 +83,9 @@ def test_bad_network_files(tmp_path: Path, capsys: pytest.CaptureFixture[str], c
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
     assert match in err
+
+
+def test_path_with_nul_byte_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["network", "--network", "bad\x00name.json"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "cannot read" in err
