@@ -3,7 +3,10 @@
 Uploads are bytes: they are decoded as UTF-8 text (size-capped, binary and
 pickles refused by :func:`lrp_core.io.decode_text`) and parsed with the
 ``csv`` module; nothing is unpickled or executed. An optional first row of
-column names is recognised when none of its cells is a number.
+column names is recognised when none of its cells is a number. Line breaks
+may be LF, CRLF or old-Mac CR alone; values are capped in magnitude at
+``MAX_ABS_VALUE`` (the network's own cap) so that no computation on them
+overflows by construction.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import torch
 
 from lrp_core.errors import LRPError
 from lrp_core.io import decode_text
-from lrp_core.network import Network
+from lrp_core.network import MAX_ABS_VALUE, Network
 
 MAX_CSV_BYTES = 5_000_000
 MAX_ROWS = 100_000
@@ -58,7 +61,9 @@ def parse_csv(
 
     Refused with a one-line :class:`LRPError`: oversized, binary or non-UTF-8
     data, no data rows, more than ``max_rows`` rows, a row with the wrong
-    number of columns, a cell that is not a finite number.
+    number of columns, a cell that is not a finite number or is larger in
+    magnitude than ``MAX_ABS_VALUE``, a field too long for the ``csv`` module
+    (131,072 characters).
     """
     text = decode_text(data, what="CSV file", max_bytes=max_bytes)
     want = n_inputs + n_outputs
@@ -67,7 +72,12 @@ def parse_csv(
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = [row for row in csv.reader(io.StringIO(text), dialect) if any(cell.strip() for cell in row)]
+    # newline="" hands every line break (LF, CRLF or a bare CR) to the csv module, which accepts all three
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        rows = [row for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        raise LRPError(f"the CSV file cannot be read at line {reader.line_num}: {exc}") from None
     if not rows:
         raise LRPError(f"the CSV file has no rows; expected {want} columns ({n_inputs} inputs, {n_outputs} targets)")
     header: list[str] | None = None
@@ -100,6 +110,9 @@ def parse_csv(
                 raise LRPError(f"CSV line {line}, column {c + 1}: {cell.strip()[:30]!r} is not a number") from None
             if not math.isfinite(v):
                 raise LRPError(f"CSV line {line}, column {c + 1}: {cell.strip()[:30]!r} is not a finite number")
+            if abs(v) > MAX_ABS_VALUE:
+                raise LRPError(f"CSV line {line}, column {c + 1}: {cell.strip()[:30]!r} is larger in magnitude "
+                               f"than the cap of {MAX_ABS_VALUE:g}")
             out.append(v)
         values.append(out)
     table = torch.tensor(values, dtype=torch.float64)

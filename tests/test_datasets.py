@@ -45,6 +45,9 @@ def test_round_trip_preserves_float64_exactly() -> None:
         (b"1,2,nan\n", "not a finite number"),
         (b"1,2,inf\n", "not a finite number"),
         (b"1,2,1e400\n", "not a finite number"),
+        (b"1,2,1e300\n", "larger in magnitude than the cap of 1e\\+32"),
+        (b"-1e33,2,3\n", "line 1, column 1: '-1e33' is larger in magnitude"),
+        (b"1," + b"9" * 200_000 + b",1\n", "cannot be read at line 1: field larger than field limit"),
         (pickle.dumps([1, 2, 3]), "pickle"),
         (b"PK\x03\x04zip", "zip archive"),
         (b"1,2,\xff\n", "not UTF-8"),
@@ -55,6 +58,23 @@ def test_bad_csv_is_refused_with_one_line(data: bytes, fragment: str) -> None:
     with pytest.raises(LRPError, match=fragment) as info:
         parse_csv(data, 2, 1)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_every_line_break_style_parses_the_same(newline: str) -> None:
+    """LF (Unix), CRLF (Windows) and a bare CR (old Mac OS) all end a row; a quoted cell may hold one."""
+    text = newline.join(["x1,x2,y", "0.0,1.0,2.0", "3,4,5", ""])
+    d = parse_csv(text, 2, 1)
+    assert d.X.tolist() == [[0.0, 1.0], [3.0, 4.0]] and d.y.tolist() == [[2.0], [5.0]]
+    assert d.columns == ("x1", "x2", "y")
+    assert parse_csv(text.rstrip(newline).encode(), 2, 1).n_rows == 2  # no line break at the end
+    named = parse_csv(f'"x{newline}1",x2,y{newline}1,2,3{newline}', 2, 1)
+    assert named.columns[0] == f"x{newline}1" and named.X.tolist() == [[1.0, 2.0]]
+
+
+def test_values_at_the_cap_are_kept_exactly() -> None:
+    d = parse_csv(b"1e32,-1e32,0\n", 2, 1)
+    assert d.X.tolist() == [[1e32, -1e32]]
 
 
 def test_size_and_row_caps() -> None:

@@ -379,21 +379,12 @@ def csv_inputs() -> st.SearchStrategy[tuple[bytes | str, int, int]]:
     )
 
 
-def _no_lone_cr(data: bytes | str) -> bytes | str:
-    """Known bug (see the xfail below): a bare CR inside unquoted text raises csv.Error.
-    Until lrp_core/datasets.py catches it, bare CRs become LFs here so the fuzzer looks for new bugs."""
-    if isinstance(data, str):
-        return data.replace("\r\n", "\n").replace("\r", "\n")
-    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-
-
 @FUZZ
 @given(case=csv_inputs())
 def test_csv_loader_never_crashes(case: tuple[bytes | str, int, int]) -> None:
     from lrp_core.datasets import parse_csv
 
     data, n_in, n_out = case
-    data = _no_lone_cr(data)
     result = check_loader(lambda: parse_csv(data, n_in, n_out))
     if result is not None:
         assert result.X.dtype == torch.float64 and result.y.dtype == torch.float64
@@ -402,8 +393,6 @@ def test_csv_loader_never_crashes(case: tuple[bytes | str, int, int]) -> None:
         assert bool(torch.isfinite(result.X).all()) and bool(torch.isfinite(result.y).all())
 
 
-@pytest.mark.xfail(strict=True, reason="a CSV field over 131,072 characters raises csv.Error, not LRPError "
-                   "(lrp_core/datasets.py: catch csv.Error around csv.reader)")
 def test_csv_with_a_huge_field_is_refused_with_a_message() -> None:
     from lrp_core.datasets import parse_csv
 
@@ -411,9 +400,6 @@ def test_csv_with_a_huge_field_is_refused_with_a_message() -> None:
         parse_csv("1," + "9" * 200_000 + ",1\n", 2, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="old-Mac CR line endings raise csv.Error ('new-line character seen in "
-                   "unquoted field'), not LRPError (lrp_core/datasets.py: io.StringIO(text, newline='') and catch "
-                   "csv.Error)")
 def test_csv_with_cr_line_endings_parses_or_is_refused_with_a_message() -> None:
     from lrp_core.datasets import parse_csv
 
