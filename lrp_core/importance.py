@@ -73,6 +73,15 @@ MAX_SAMPLES = 100_000
 DEFAULT_SAMPLES = 200
 #: Elements (coalitions × samples × widest tail layer) evaluated per chunk.
 CHUNK_ELEMENTS = 1 << 22
+#: Cap on the estimated work of one Shapley computation, in operations of
+#: :func:`shapley_work` (≈ 3–7·10⁸ per second on this project's 2-core machine,
+#: so a run at the cap takes roughly 6–15 s).
+MAX_WORK = 4_000_000_000
+#: Operations per coalition, sample and output of the exact path's broadcast
+#: (ReLU output layer) relative to one multiply-add, measured.
+RELU_BROADCAST_COST = 12
+
+OVERFLOW = "the network's outputs overflow float64 on this data; scale the weights down"
 
 ANCONA = "Ancona et al. 2020, Shapley Value as Principled Metric for Structured Network Pruning"
 
@@ -334,12 +343,26 @@ class Game:
         return _loss_rows(pred - self.y.unsqueeze(0), self.loss)
 
 
-def make_game(net: Network, X: Tensor, y: Tensor, *, layer: int = 0, loss: str = "mse") -> Game:
-    """Validate the inputs and precompute the layer's activations (and ``M``)."""
+def make_game(net: Network, X: Tensor, y: Tensor, *, layer: int = 0, loss: str = "mse",
+              need_loss: bool = True) -> Game:
+    """Validate the inputs and precompute the layer's activations (and ``M``).
+
+    Weights within the network's caps can still overflow float64 through depth
+    (8 layers of 1e32 give outputs near 1e256, whose square is inf), and then
+    every loss-based score would be NaN. So the activations and, unless
+    ``need_loss`` is False (APoZ only counts zeros), the unpruned loss must be
+    finite, else :class:`LRPError` (:data:`OVERFLOW`)."""
     check_loss(loss)
     check_layer(net, layer)
     X, y = check_data(net, X, y)
     H = net.forward(X, stop=layer + 1).output
+    if not bool(torch.isfinite(H).all()):
+        raise LRPError(f"the activations of hidden layer {layer} are not finite: {OVERFLOW}")
+    if need_loss:
+        pred = net.forward(H, start=layer + 1).output
+        if not (bool(torch.isfinite(pred).all()) and math.isfinite(float(loss_value(pred, y, loss)))):
+            hint = " (or try the L1 loss)" if loss == "mse" else ""
+            raise LRPError(f"the {loss.upper()} loss of the full network is not finite: {OVERFLOW}{hint}")
     M: Tensor | None = None
     if layer + 2 == len(net.layers):
         out_layer = net.layers[-1]
@@ -401,9 +424,62 @@ def exact_shapley_values(game: Game, progress: Progress | None = None) -> tuple[
             f"exact Shapley values need 2^n coalitions; layer {game.layer} has {n} units, more than the "
             f"cap of {MAX_EXACT_UNITS}; use shapley-sampled instead"
         )
+    check_work(game.net, game.layer, game.n_samples, "shapley-exact")
     losses = game.all_coalition_losses(progress)
     v = losses - losses[0]
     return shapley_from_values(v, n), v
+
+
+def shapley_work(net: Network, layer: int, n_data: int, method: str, samples: int = DEFAULT_SAMPLES) -> float:
+    """Estimated operations of ``shapley-exact`` or ``shapley-sampled`` (0 for other methods).
+
+    One coalition evaluated on one sample costs the multiply-adds of the
+    layers after ``layer`` plus the ``n`` mask products:
+    ``c = Σ_{l > K} n_in(l)·n_out(l) + n``. Sampled Shapley evaluates
+    ``P·(n − 1)`` coalitions, so ``work = P·(n − 1)·N·c``. Exact Shapley
+    evaluates ``2^n``; with only the output layer after ``layer`` each costs
+    ``O`` (linear output: one product of two half-tables) or
+    :data:`RELU_BROADCAST_COST` ``· O`` (ReLU output), else ``c``:
+    ``work = 2^n·N·c'``."""
+    n = net.layers[layer].n_out
+    tail = net.layers[layer + 1 :]
+    per = sum(lay.n_in * lay.n_out for lay in tail) + n
+    if method == "shapley-sampled":
+        perms = 2 * ((samples + 1) // 2)
+        return float(perms) * max(1, n - 1) * n_data * per
+    if method == "shapley-exact":
+        if len(tail) == 1:
+            per = tail[0].n_out * (RELU_BROADCAST_COST if tail[0].is_relu else 1)
+        return float(2**n) * n_data * per
+    return 0.0
+
+
+def check_work(net: Network, layer: int, n_data: int, method: str, samples: int = DEFAULT_SAMPLES) -> None:
+    """Refuse a Shapley computation whose :func:`shapley_work` exceeds :data:`MAX_WORK`,
+    naming the largest permutation count or data size that fits."""
+    work = shapley_work(net, layer, n_data, method, samples)
+    if work <= MAX_WORK:
+        return
+    n = net.layers[layer].n_out
+    head = (f"{method} on layer {layer} ({n} units) with {n_data:,} data points"
+            + (f" and {samples:,} permutations" if method == "shapley-sampled" else f" ({2**n:,} coalitions)")
+            + f" needs about {work:.1e} operations, more than the cap of {MAX_WORK:.0e} (roughly 10–15 s)")
+    per_point = work / n_data
+    max_data = int(MAX_WORK // per_point)
+    fixes: list[str] = []
+    if method == "shapley-sampled":
+        per_perm = work / (2 * ((samples + 1) // 2))
+        max_perms = int(MAX_WORK // per_perm) // 2 * 2
+        if max_perms >= 2:
+            fixes.append(f"at most {max_perms:,} permutations with this data")
+    if max_data >= 1:
+        fixes.append(f"at most {max_data:,} data points" + (" with these permutations"
+                                                           if method == "shapley-sampled" else ""))
+    if method == "shapley-exact":
+        fixes.append("shapley-sampled")
+    if not fixes:
+        fixes.append("a narrower layer or fewer units after it")
+    raise LRPError(f"{head}; use {' or '.join(fixes)}")
 
 
 def _check_samples(samples: Any) -> int:
@@ -438,6 +514,7 @@ def sampled_shapley_values(
     error is 0 up to rounding.
     """
     _check_samples(samples)
+    check_work(game.net, game.layer, game.n_samples, "shapley-sampled", samples)
     n = game.n_units
     pairs = (samples + 1) // 2
     perms = torch.rand(pairs, n, generator=generator, dtype=DTYPE).argsort(dim=1)
@@ -492,6 +569,10 @@ METHODS: Registry[Method] = Registry("attribution method")
 
 def _scores(method: str, scores: Tensor, *, higher: bool, meaning: str, stderr: Tensor | None = None,
             params: Mapping[str, Any] | None = None, extra: Mapping[str, Any] | None = None) -> Scores:
+    """The result, refused with :data:`OVERFLOW` if any score is not finite
+    (a coalition's loss can overflow even when the unpruned one does not)."""
+    if not bool(torch.isfinite(scores).all()):
+        raise LRPError(f"{method} gave scores that are not finite numbers: {OVERFLOW}")
     return Scores(method, scores.to(DTYPE).detach().clone(), stderr, dict(params or {}), higher, meaning,
                   0.0, dict(extra or {}))
 
@@ -519,7 +600,7 @@ def apoz(net: Network, X: Tensor, y: Tensor, *, layer: int = 0, loss: str = "mse
     important. It ignores the weights leaving the unit, so a busy but useless
     unit scores high (Hu et al. 2016)."""
     _no_params("apoz", params)
-    game = make_game(net, X, y, layer=layer, loss=loss)
+    game = make_game(net, X, y, layer=layer, loss=loss, need_loss=False)
     active = (game.H != 0).sum(dim=0)
     frac = active.to(DTYPE) / game.n_samples
     return _scores("apoz", frac, higher=True, meaning="fraction of samples where the unit is active (1 − APoZ)",
@@ -727,6 +808,9 @@ def attribute(
         raise LRPError(f"shapley-exact handles at most {MAX_EXACT_UNITS} units; layer {layer} has "
                        f"{net.layers[layer].n_out}; choose the other methods explicitly")
     options = options or {}
+    for name in names:  # before anything runs, so an over-long request costs nothing
+        wanted = _check_samples(options.get(name, {}).get("samples", samples)) if name == "shapley-sampled" else 0
+        check_work(net, layer, int(X.shape[0]), name, wanted)
     results: list[Scores] = []
     for j, name in enumerate(names):
         params = dict(options.get(name, {}))
@@ -764,7 +848,8 @@ class PruningCurve:
 
 def pruning_curve(game: Game, scores: Scores) -> PruningCurve:
     """``losses[k] = L(the k least important units by ``scores`` zeroed)``, k = 0..n
-    (ties broken by unit index); ``losses[0]`` is the unpruned loss."""
+    (ties broken by unit index); ``losses[0]`` is the unpruned loss. A loss that
+    overflows float64 raises :class:`LRPError`."""
     n = game.n_units
     if scores.n_units != n:
         raise LRPError(f"the scores cover {scores.n_units} units but the layer has {n}")
@@ -772,7 +857,10 @@ def pruning_curve(game: Game, scores: Scores) -> PruningCurve:
     place = torch.empty(n, dtype=torch.long)
     place[order] = torch.arange(n)
     zeroed = place.unsqueeze(0) < torch.arange(n + 1).unsqueeze(1)
-    return PruningCurve(scores.method, order, game.losses(zeroed))
+    losses = game.losses(zeroed)
+    if not bool(torch.isfinite(losses).all()):
+        raise LRPError(f"the pruning curve of {scores.method} is not finite: {OVERFLOW}")
+    return PruningCurve(scores.method, order, losses)
 
 
 def pruning_curves(net: Network, X: Tensor, y: Tensor, results: Sequence[Scores], *, layer: int = 0,

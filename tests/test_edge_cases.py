@@ -214,8 +214,6 @@ def test_deep_huge_network_forward_is_finite_in_float64() -> None:
     assert guards.precision_report(net, (1.0, 1.0)).flagged
 
 
-@pytest.mark.xfail(strict=True, reason="importance returns NaN scores when the loss overflows float64 "
-                   "(outputs ~1e256 within the weight caps); it should raise LRPError (lrp_core/importance.py)")
 def test_importance_with_overflowing_loss_is_finite_or_refused() -> None:
     y = torch.ones(X01.shape[0], 1, dtype=torch.float64)
     try:

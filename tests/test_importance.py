@@ -6,6 +6,8 @@ import csv
 import io
 import itertools
 import math
+import re
+import time
 
 import pytest
 import torch
@@ -13,7 +15,9 @@ import torch
 from lrp_core.errors import LRPError
 from lrp_core.importance import (
     MAX_EXACT_UNITS,
+    MAX_WORK,
     METHODS,
+    RELU_BROADCAST_COST,
     Scores,
     attribute,
     make_game,
@@ -23,6 +27,7 @@ from lrp_core.importance import (
     scores_csv,
     shapley_from_values,
     shapley_weights,
+    shapley_work,
 )
 from lrp_core.network import Network, from_layers
 from lrp_core.presets import get_preset
@@ -419,3 +424,94 @@ def test_scores_csv_round_trip() -> None:
     assert float(rows[0]["score"]) == float(results[0].scores[0])
     assert rows[0]["stderr"] == "" and rows[3]["stderr"] != ""
     assert {r["rank"] for r in rows[:3]} == {"1", "2", "3"}
+
+
+# --- overflow and computation caps (issue 6) ------------------------------------------------------
+
+
+def deep_huge() -> Network:
+    """8 layers of 1e32 weights, all within the caps: outputs near 1e256, whose square overflows."""
+    return from_layers([[[1e32, 0.0], [0.0, 1e32]]] * 7 + [[[1e32, 1e32]]], [[0.0, 0.0]] * 7 + [[0.0]],
+                       ["relu"] * 7 + ["linear"])
+
+
+def test_overflowing_loss_is_refused_by_every_loss_based_method() -> None:
+    net = deep_huge()
+    X = torch.tensor([[0.5, 0.25], [1.0, 0.0]], dtype=D)
+    y = torch.ones(2, 1, dtype=D)
+    assert bool(torch.isfinite(net.forward(X).output).all())  # the outputs themselves are finite
+    for name in ["gradient", "taylor", "taylor-abs", "leave-one-out", "shapley-exact", "shapley-sampled"]:
+        with pytest.raises(LRPError, match="overflow float64 on this data; scale the weights down") as info:
+            attribute(net, X, y, name, samples=4)
+        assert "MSE loss of the full network" in str(info.value) and "\n" not in str(info.value)
+    for name in ["apoz", "weight-norm", "random"]:  # they never form the loss
+        (r,) = attribute(net, X, y, name)
+        assert bool(torch.isfinite(r.scores).all())
+    with pytest.raises(LRPError, match="overflow"):
+        pruning_curves(net, X, y, attribute(net, X, y, "apoz"))
+    # the L1 loss of the same network stays finite, so every method gives finite scores
+    for r in attribute(net, X, y, "all", loss="l1", samples=4):
+        assert bool(torch.isfinite(r.scores).all()), r.method
+
+
+def test_a_coalition_that_overflows_is_refused_even_when_the_full_loss_is_finite() -> None:
+    """Two units cancel exactly (output 1e160 − 1e160 = 0), but zeroing one leaves 1e160, whose square is inf."""
+    net = from_layers([[[1e32]], [[1e32]], [[1e32], [1e32]], [[1e32, -1e32]]], [[0.0], [0.0], [0.0, 0.0], [0.0]],
+                      ["relu", "relu", "relu", "linear"])
+    X, y = torch.tensor([[1e32]], dtype=D), torch.zeros(1, 1, dtype=D)
+    assert make_game(net, X, y, layer=2).losses(torch.zeros(1, 2, dtype=torch.bool)).tolist() == [0.0]
+    for name in ["leave-one-out", "shapley-exact"]:
+        with pytest.raises(LRPError, match=f"{name} gave scores that are not finite numbers: .*overflow"):
+            attribute(net, X, y, name, layer=2)
+    (grad,) = attribute(net, X, y, "gradient", layer=2)  # a zero residual: finite (zero) gradient
+    assert grad.scores.tolist() == [0.0, 0.0]
+
+
+def test_shapley_work_counts_coalitions_samples_and_tail_cost() -> None:
+    dtd = get_preset("dtd-mlp").network()  # 10-10-10-10-10-2: layer 0 has 10 units and a tail of 3·100 + 20
+    assert shapley_work(dtd, 0, 100, "shapley-sampled", 200) == 200 * 9 * 100 * (320 + 10)
+    assert shapley_work(dtd, 0, 100, "shapley-sampled", 199) == 200 * 9 * 100 * (320 + 10)  # pairs
+    assert shapley_work(dtd, 0, 7, "shapley-exact") == 2**10 * 7 * 330
+    assert shapley_work(dtd, 3, 7, "shapley-exact") == 2**10 * 7 * 2 * RELU_BROADCAST_COST  # ReLU output
+    anc = get_preset("ancona-max").network()
+    assert shapley_work(anc, 0, 1000, "shapley-exact") == 2**4 * 1000 * 1  # linear output: one product
+    assert shapley_work(anc, 0, 1000, "gradient") == 0.0
+
+
+def test_work_cap_refuses_long_shapley_runs_at_once_and_names_a_way_under() -> None:
+    p = get_preset("dtd-mlp")
+    net = p.network()
+    X, y = p.dataset(100, 0)
+    t0 = time.perf_counter()
+    with pytest.raises(LRPError) as info:  # issue 6: this took 322 s before the cap
+        attribute(net, X, y, ["apoz", "shapley-sampled"], samples=100_000)
+    assert time.perf_counter() - t0 < 5.0  # refused before anything runs (a generous bound, not a benchmark)
+    msg = str(info.value)
+    assert "\n" not in msg and f"cap of {MAX_WORK:.0e}" in msg and "100,000 permutations" in msg
+    allowed = int(re.search(r"at most ([\d,]+) permutations", msg).group(1).replace(",", ""))
+    assert shapley_work(net, 0, 100, "shapley-sampled", allowed) <= MAX_WORK
+    assert shapley_work(net, 0, 100, "shapley-sampled", allowed + 2) > MAX_WORK
+    points = int(re.search(r"at most ([\d,]+) data points", msg).group(1).replace(",", ""))
+    assert shapley_work(net, 0, points, "shapley-sampled", 100_000) <= MAX_WORK
+    assert shapley_work(net, 0, points + 1, "shapley-sampled", 100_000) > MAX_WORK
+    # exact Shapley: 2^n coalitions times the data size
+    Xb, yb = p.dataset(100_000, 0)
+    with pytest.raises(LRPError, match=r"shapley-exact on layer 0 \(10 units\) with 100,000 data points "
+                                       r"\(1,024 coalitions\).*use at most [\d,]+ data points or shapley-sampled"):
+        attribute(net, Xb, yb, "shapley-exact")
+    # the same cap holds when a method is called through the registry directly
+    with pytest.raises(LRPError, match="cap of"):
+        METHODS.get("shapley-sampled").func(net, X, y, samples=100_000)
+    with pytest.raises(LRPError, match="cap of"):
+        METHODS.get("shapley-exact").func(net, Xb, yb)
+    # under the cap nothing changes
+    assert attribute(net, X[:10], y[:10], "shapley-sampled", samples=20)[0].n_units == 10
+
+
+def test_progress_reaches_one_and_rises() -> None:
+    net, X, y = ancona()
+    seen: list[float] = []
+    attribute(net, X, y, ["shapley-exact", "shapley-sampled", "leave-one-out"], samples=50,
+              progress=seen.append)
+    assert seen and seen[-1] == pytest.approx(1.0)
+    assert all(b >= a - 1e-12 for a, b in itertools.pairwise(seen))
