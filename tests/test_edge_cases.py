@@ -174,8 +174,6 @@ def test_decomposition_is_homogeneous_in_the_weight_scale(s: float) -> None:
         assert a.unresolved == pytest.approx(0.0, abs=1e-9 * s * s)
 
 
-@pytest.mark.xfail(strict=True, reason="exact finder's LP is not scale-invariant: with weights >= 1e10 it "
-                   "reports an empty segment closure and leaves all relevance unresolved (lrp_core/roots/finders.py)")
 @pytest.mark.parametrize("s", [1e10, 1e30])
 def test_decomposition_is_homogeneous_for_huge_weights(s: float) -> None:
     x = (1.0, 2.0)

@@ -452,3 +452,74 @@ def test_select_shares_the_segment_and_gives_identical_roots() -> None:
         assert a.reason == b.reason
         assert (a.root is None and b.root is None) or (a.root is not None and b.root is not None
                                                         and torch.equal(a.root, b.root))
+
+
+# --- exact: scale invariance (huge and tiny weights) ---------------------------------------
+
+
+def scaled_network(net: Network, s: float) -> Network:
+    """Layer k's weights × s and biases × s^(k+1): hidden layer k is s^(k+1) times the original
+    (positive homogeneity), so every segment is the same set, scaled by s^k in layer k's input."""
+    ws = [layer.weight * s for layer in net.layers]
+    bs = [layer.bias * s ** (k + 1) for k, layer in enumerate(net.layers)]
+    return from_layers(ws, bs, [layer.activation for layer in net.layers])
+
+
+def scale_problems(net: Network, x: torch.Tensor) -> list[tuple[RootProblem, float]]:
+    """(problem, the scale of its input space relative to the unscaled network)."""
+    h = net.forward(x).post[0]
+    return [(explain_output(net, x, 0), 1.0), (explain_layer(net, x, 0, 1), 1.0),
+            (explain_output(net, h, 1), 0.0), (explain_layer(net, h, 1, 1), 0.0)]
+
+
+def in_closure_relative(problem: RootProblem, root: torch.Tensor, rtol: float = 1e-9) -> bool:
+    """``G x <= g`` up to ``rtol`` of each row's own magnitude (scale-free, unlike a fixed tolerance)."""
+    seg = problem.segment
+    slack = seg.g - seg.G @ root
+    size = seg.G.abs() @ root.abs() + seg.g.abs()
+    ok = bool((slack >= -rtol * size).all())
+    if problem.nonnegative:
+        ok &= bool((root >= -rtol * root.abs().max()).all())
+    return ok
+
+
+@pytest.mark.parametrize("s", [1e10, 1e-10])
+@pytest.mark.parametrize("per_neuron", [False, True])
+def test_exact_is_scale_invariant(s: float, per_neuron: bool) -> None:
+    """Weights 1e10 put relevance rows near 1e20 (HiGHS refuses matrix entries over 1e15) and
+    weights 1e-10 put them below HiGHS's absolute tolerances; the normalised LP finds the same roots,
+    scaled, and they lie in the closure."""
+    base = random_network(7, [3, 5, 4, 2], last="linear")
+    x = torch.tensor([0.4, -0.3, 0.8], dtype=D)
+    big = scaled_network(base, s)
+    solve = exact_per_neuron if per_neuron else FINDERS.get("exact").func
+    found = 0
+    for (p1, _), (ps, k) in zip(scale_problems(base, x), scale_problems(big, x), strict=True):
+        r1, rs = solve(p1), solve(ps)
+        assert ps.segment.pattern_string == p1.segment.pattern_string
+        for a, b in zip(r1.roots, rs.roots, strict=True):
+            assert a.reason.split(" = ")[0] == b.reason.split(" = ")[0], (a.reason, b.reason)
+            assert "empty" not in b.reason and "failed" not in b.reason
+            assert (a.root is None) == (b.root is None)
+            if b.root is None:
+                continue
+            factor = 1.0 if k == 1.0 else s  # layer-1 inputs are s times larger
+            torch.testing.assert_close(b.root, a.root * factor, rtol=1e-8, atol=1e-9 * factor)
+            assert in_closure_relative(ps, b.root)
+            if b.reason == "":
+                found += 1
+                w = ps.affine.weight[rs.roots.index(b)]
+                assert abs(b.relevance_affine) <= 1e-9 * float(w.abs() @ b.root.abs() + ps.affine.bias.abs().max())
+    assert found > 0  # some neurons have a root in the closure
+
+
+@pytest.mark.parametrize("s", [1e10, 1e-10, 1e30])
+def test_exact_bias_free_2_2_1_finds_roots_at_any_scale(s: float) -> None:
+    """f(x) = s·relu(s·x1) + s·relu(s·x2) at (1, 2): the roots lie on the segment's edge x = 0."""
+    net = from_layers([[[s, 0.0], [0.0, s]], [[s, s]]], [[0.0, 0.0], [0.0]], ["relu", "linear"])
+    for problem in (explain_output(net, [1.0, 2.0], 0), explain_layer(net, [1.0, 2.0], 0, 0)):
+        for res in (find("exact", problem), exact_per_neuron(problem)):
+            for r in res.roots:
+                assert r.root is not None and r.reason == "", r.reason
+                assert r.in_segment and in_closure_relative(problem, r.root)
+                assert torch.equal(r.root.abs(), torch.zeros(2, dtype=D))

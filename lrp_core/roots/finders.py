@@ -217,17 +217,83 @@ def _lp(c: np.ndarray, A: np.ndarray, b: np.ndarray, bounds: list[tuple[float | 
     rounding in practice); if the answer violates a constraint by more than
     1e-12 relative, solve again with tolerances 1e-10 (checking options costs
     HiGHS about a millisecond, so only then)."""
-    res = linprog(c, A_ub=A, b_ub=b, bounds=bounds, method="highs")
+    lo = np.array([-np.inf if v is None else v for v, _ in bounds])
+    hi = np.array([np.inf if v is None else v for _, v in bounds])
+    res = _scaled_linprog(c, A, b, lo, hi, {})
     if res.status != 0:
         return res
     x = res.x
     scale = np.abs(A) @ np.abs(x) + np.abs(b) + 1.0
-    lo = np.array([-np.inf if v is None else v for v, _ in bounds])
-    hi = np.array([np.inf if v is None else v for _, v in bounds])
     tol = 1e-12 * (1.0 + np.abs(x))
     if bool((A @ x - b <= 1e-12 * scale).all() and (x >= lo - tol).all() and (x <= hi + tol).all()):
         return res
-    return linprog(c, A_ub=A, b_ub=b, bounds=bounds, method="highs", options=dict(_HIGHS))
+    return _scaled_linprog(c, A, b, lo, hi, dict(_HIGHS))
+
+
+def _pow2(v: np.ndarray) -> np.ndarray:
+    """The power of two nearest to each ``v > 0`` (1 where v is 0 or not finite)."""
+    ok = np.isfinite(v) & (v > 0)
+    e = np.round(np.log2(np.where(ok, v, 1.0)))
+    return np.where(ok, np.exp2(e), 1.0)
+
+
+def _abs_max(A: Any, axis: int) -> np.ndarray:
+    if sparse.issparse(A):
+        m = abs(A).max(axis=axis)
+        return np.asarray(m.toarray() if sparse.issparse(m) else m, dtype=float).ravel()
+    if A.size == 0:
+        return np.zeros(A.shape[1 - axis])
+    return np.abs(A).max(axis=axis)
+
+
+#: uniform variable scaling kicks in when the right-hand sides and bounds leave [2^-16, 2^16]
+_RHS_RANGE = 2.0**16
+
+
+def _scaled_linprog(c: np.ndarray, A: Any, b: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                    options: Mapping[str, Any]) -> Any:
+    """HiGHS on a scale-invariant copy of ``min c·x s.t. A x <= b, lo <= x <= hi``.
+
+    HiGHS's tolerances are absolute (feasibility 1e-7) and it refuses matrix
+    entries above 1e15 and treats bounds and right-hand sides beyond 1e20 as
+    infinite, so a network with weights 1e10 (relevance rows of order 1e20)
+    would be a "model error". The copy is ``A' = R A C``, ``b' = R b / σ``,
+    ``x = σ C y``, bounds ``/ (σ C)``, objective ``c C / ‖c C‖_∞``: R and C
+    scale rows, then columns, then rows again to largest entry ~1 (rows first,
+    so that a row of identity entries next to a 1e20 relevance row is left
+    alone; the columns then catch a variable such as ``u >= |R|`` whose
+    entries the row step made tiny), and a uniform σ brings the
+    right-hand sides and finite bounds to ~1 when they leave [2^-16, 2^16]. Every
+    factor is a power of two, so the copy holds the same LP exactly (no
+    rounding) and its optimum maps back to the same point. The returned
+    ``x`` is in the original variables; the dual values (marginals) stay in
+    the normalised copy's units, where a tolerance of 1e-9 is relative."""
+    sp = sparse.issparse(A)
+    row = np.ones(A.shape[0])
+    col = np.ones(A.shape[1])
+    A1 = A
+    for axis in (1, 0, 1):  # rows, columns, rows again (max-norm equilibration in powers of two)
+        f = _pow2(_abs_max(A1, axis))
+        if axis == 1:
+            row *= f
+            A1 = sparse.csr_array(sparse.diags_array(1.0 / f) @ A1) if sp else A1 / f[:, None]
+        else:
+            col *= f
+            A1 = sparse.csr_array(A1 @ sparse.diags_array(1.0 / f)) if sp else A1 / f
+    b1 = b / row
+    lo1, hi1 = lo * col, hi * col
+    mags = np.concatenate([np.abs(b1), np.abs(lo1[np.isfinite(lo1)]), np.abs(hi1[np.isfinite(hi1)])])
+    m = float(mags.max()) if mags.size else 0.0
+    sigma = float(_pow2(np.array([m]))[0]) if m > _RHS_RANGE or 0.0 < m < 1.0 / _RHS_RANGE else 1.0
+    b1, lo1, hi1 = b1 / sigma, lo1 / sigma, hi1 / sigma
+    c1 = c / col
+    c1 = c1 / float(_pow2(np.array([float(np.abs(c1).max()) if c1.size else 0.0]))[0])
+    res = linprog(c1, A_ub=A1, b_ub=b1, bounds=np.column_stack([lo1, hi1]), method="highs",
+                  options=dict(options) or None)
+    if res.status == 0:
+        res.x = res.x / col * sigma
+        res.fun = float(c @ res.x)
+    return res
 
 
 def _tie_break_lp(
@@ -258,7 +324,7 @@ def _unique_optimum(res: Any, A: np.ndarray, c: np.ndarray) -> bool:
     bounds) have rank d, the optimal face is one vertex. Decided from the
     solver's dual values only, so it too depends only on the LP's data."""
     d = c.shape[0]
-    tol = 1e-9 * max(1.0, float(np.abs(c).max()))
+    tol = 1e-9  # the marginals are in the normalised LP's units (see _scaled_linprog)
     rows = [A[np.abs(res.ineqlin.marginals) > tol]]
     eye = np.eye(d)
     for side in (res.lower, res.upper):
@@ -383,10 +449,9 @@ def _solve(c: np.ndarray, A: Any, b: np.ndarray, lo: np.ndarray, hi: np.ndarray)
     arrays (±inf = none): HiGHS (presolve off), solved again with tolerances
     1e-10 only if the answer violates a constraint by more than 1e-12
     relative."""
-    bounds = np.column_stack([lo, hi])
     if A.shape[0] * A.shape[1] <= DENSE_LIMIT:
         A = A.toarray()  # scipy's sparse input checks cost more than the conversion of a small matrix
-    res = linprog(c, A_ub=A, b_ub=b, bounds=bounds, method="highs", options=dict(_BATCH_OPTIONS))
+    res = _scaled_linprog(c, A, b, lo, hi, _BATCH_OPTIONS)
     if res.status != 0:
         return res
     x = res.x
@@ -394,7 +459,7 @@ def _solve(c: np.ndarray, A: Any, b: np.ndarray, lo: np.ndarray, hi: np.ndarray)
     tol = 1e-12 * (1.0 + np.abs(x))
     if bool((A @ x - b <= 1e-12 * scale).all() and (x >= lo - tol).all() and (x <= hi + tol).all()):
         return res
-    return linprog(c, A_ub=A, b_ub=b, bounds=bounds, method="highs", options={**_BATCH_OPTIONS, **_HIGHS})
+    return _scaled_linprog(c, A, b, lo, hi, {**_BATCH_OPTIONS, **_HIGHS})
 
 
 def _block_diag(groups: Sequence[np.ndarray]) -> sparse.csr_array:
@@ -621,6 +686,11 @@ def exact_finder(
     t0 = time.perf_counter()
     G, g, W, beta, bounds, centre = _exact_setup(problem, tie_break, low, high, unknown)
     n_rows, d = W.shape
+    # the blocks hold R_j / ‖w_j‖ (same minimisers, same faces; μ_j becomes PENALTY·√d), so that a
+    # block's row [w_j, -1] has entries of one size whatever the weights' scale (see _scaled_linprog)
+    norms = np.linalg.norm(W, axis=1)
+    safe = np.where(norms > 0, norms, 1.0)
+    Wn, beta_n = W / safe[:, None], beta / safe
     lo = np.array([-np.inf if v is None else v for v, _ in bounds])
     hi = np.array([np.inf if v is None else v for _, v in bounds])
     out: list[tuple[Tensor | None, str] | None] = [None] * n_rows
@@ -641,7 +711,7 @@ def exact_finder(
     x_pen: dict[int, np.ndarray] = {}
     pen_rows = [] if tie_break == "none" else search + zero_rows
     if pen_rows:
-        blocks, rhs, cost, v_lo, v_hi, M = _p_blocks(G, g, W[pen_rows], beta[pen_rows], lo, hi, centre)
+        blocks, rhs, cost, v_lo, v_hi, M = _p_blocks(G, g, Wn[pen_rows], beta_n[pen_rows], lo, hi, centre)
         res = _solve(cost, _block_diag([blocks]), rhs, v_lo, v_hi)
         calls += 1
         n_blocks += len(pen_rows)
@@ -661,7 +731,7 @@ def exact_finder(
                     need_q.append(j)
     pending: list[tuple[int, np.ndarray, float, float, np.ndarray, str]] = []
     if need_q and not failed:
-        blocks, rhs, cost, v_lo, v_hi = _q_blocks(G, g, W[need_q], beta[need_q], lo, hi)
+        blocks, rhs, cost, v_lo, v_hi = _q_blocks(G, g, Wn[need_q], beta_n[need_q], lo, hi)
         res = _solve(cost, _block_diag([blocks]), rhs, v_lo, v_hi)
         calls += 1
         n_blocks += len(need_q)
@@ -679,8 +749,7 @@ def exact_finder(
                 xp = x_pen.get(j)
                 if xp is not None and abs(float(w @ xp) + bj) <= abs(float(w @ x) + bj) + 1e-12 * _scale(w, bj, xp):
                     out[j] = (torch.as_tensor(xp, dtype=DTYPE) + 0.0, reason)
-                elif tie_break == "none" or _unique_block(blocks[i], row_m[i], lo_m[i], hi_m[i],
-                                                         1e-9 * max(1.0, float(np.abs(w).max()))):
+                elif tie_break == "none" or _unique_block(blocks[i], row_m[i], lo_m[i], hi_m[i], 1e-9):
                     out[j] = (torch.as_tensor(x, dtype=DTYPE) + 0.0, reason)
                 else:
                     pending.append((j, w, lo_r, hi_r, x, reason))
