@@ -119,3 +119,37 @@ def test_real_subprocess() -> None:
         [sys.executable, "-m", "lrp_core", "attribute", "--preset", "ancona-max", "--method", "apoz", "--layer",
          "-1"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert bad.returncode == 2 and bad.stdout == "" and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("option", ["--data", "--network"])
+def test_path_with_a_nul_byte_is_one_line(option: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A NUL byte makes open() raise ValueError, not OSError (only reachable in-process: argv cannot hold one)."""
+    net = ["--preset", "ancona-max"] if option == "--data" else []
+    code, out, err = run([*net, "--method", "apoz", option, "bad\x00name.csv"], capsys)
+    assert code == 2 and out == "" and err.startswith("error:") and err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_work_cap_exit_2_with_one_line_naming_the_limit(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["--preset", "dtd-mlp", "--method", "shapley-sampled", "--samples", "100000"], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "100,000 permutations" in err and "cap of" in err and "use at most 13,468 permutations" in err
+    code, out, err = run(["--preset", "dtd-mlp", "--method", "shapley-exact", "--n-data", "100000"], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "(1,024 coalitions)" in err and "or shapley-sampled" in err
+
+
+def test_overflowing_network_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from lrp_core.network import from_layers
+
+    deep = from_layers([[[1e32, 0.0], [0.0, 1e32]]] * 7 + [[[1e32, 1e32]]], [[0.0, 0.0]] * 7 + [[0.0]],
+                       ["relu"] * 7 + ["linear"])
+    path = tmp_path / "deep.json"
+    path.write_text(deep.to_json())
+    data = tmp_path / "d.csv"
+    data.write_text("x1,x2,y\r0.5,0.5,1\r1,0,1\r")  # old-Mac line breaks are fine
+    code, out, err = run(["--network", str(path), "--data", str(data), "--method", "gradient"], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1 and "overflow float64" in err
+    code, out, err = run(["--network", str(path), "--data", str(data), "--method", "gradient", "--loss", "l1",
+                          "--json"], capsys)
+    assert code == 0 and json.loads(out)["n_data"] == 2

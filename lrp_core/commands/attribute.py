@@ -38,7 +38,9 @@ def _load_data(args: argparse.Namespace, net: Network) -> tuple[torch.Tensor, to
             with open(args.data, "rb") as fh:
                 raw = fh.read(MAX_CSV_BYTES + 1)
         except OSError as exc:
-            raise CLIError(f"cannot read {args.data}: {exc.strerror}") from None
+            raise CLIError(f"cannot read {args.data!r}: {exc.strerror or exc}") from None
+        except ValueError as exc:  # e.g. a path with a NUL byte ("embedded null byte")
+            raise CLIError(f"cannot read {args.data!r}: {exc}") from None
         data = parse_csv_for(net, raw, source=args.data)
         return data.X, data.y
     name = matching_preset(net)
