@@ -527,9 +527,11 @@ def sampled_shapley_values(
     for p0 in range(0, 2 * pairs, block):
         p1 = min(2 * pairs, p0 + block)
         zeroed = pos[p0:p1].unsqueeze(1) < inner  # (B, n-1, n): first j units of π zeroed, j = 1..n-1
-        inner_losses[p0:p1] = game.losses(zeroed.reshape(-1, n)).reshape(p1 - p0, n - 1)
+        sub: Progress | None = None
         if progress is not None:
-            progress(p1 / (2 * pairs))
+            def sub(f: float, p0: int = p0, p1: int = p1) -> None:  # reported per chunk, not only per block
+                progress((p0 + (p1 - p0) * f) / (2 * pairs))
+        inner_losses[p0:p1] = game.losses(zeroed.reshape(-1, n), sub).reshape(p1 - p0, n - 1)
     vals = torch.empty(2 * pairs, n + 1, dtype=DTYPE)
     vals[:, 0] = 0.0
     vals[:, 1:n] = inner_losses - base_and_full[0]

@@ -25,6 +25,7 @@ from lrp_core.importance import (
     LOSSES,
     MAX_EXACT_UNITS,
     MAX_SAMPLES,
+    MAX_WORK,
     METHODS,
     PruningCurve,
     Scores,
@@ -84,8 +85,22 @@ EXPLAIN: dict[str, tuple[str, str]] = {
 @st.cache_data(max_entries=64, show_spinner=False)
 def _scores(digest: str, _net: Network, data_key: str, _X: torch.Tensor, _y: torch.Tensor, layer: int,
             loss: str, method: str, seed: int, samples: int, opts: tuple[tuple[str, str], ...] = ()) -> Scores:
-    return attribute(_net, _X, _y, method, layer=layer, loss=loss, seed=seed, samples=samples,
-                     options={method: dict(opts)})[0]
+    """One method's scores, with a progress bar while it runs. Only a finished run is cached: a run
+    interrupted by a new setting or the Stop button raises out of the progress call and stores nothing."""
+    label = method_label(method)
+    bar = st.progress(0.0, text=f"{label}…")
+    last = [0.0]
+
+    def tick(frac: float) -> None:
+        if frac - last[0] >= 0.02 or frac >= 1.0:
+            last[0] = frac
+            bar.progress(min(1.0, frac), text=f"{label}… {frac:.0%} (change a setting or press Stop to cancel)")
+
+    try:
+        return attribute(_net, _X, _y, method, layer=layer, loss=loss, seed=seed, samples=samples,
+                         options={method: dict(opts)}, progress=tick)[0]
+    finally:
+        bar.empty()
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -164,6 +179,9 @@ with c3:
     seed = int(st.number_input("Seed (data and sampling)", 0, 2**31 - 1, 0, key="imp_seed"))
     samples = int(st.number_input("Shapley permutations", 2, MAX_SAMPLES, DEFAULT_SAMPLES, step=100,
                                   key="imp_samples", help="sampled in antithetic pairs (a permutation and its reverse)"))
+    st.caption(f"Shapley runs are capped at about {MAX_WORK:.0e} operations (permutations × units × data "
+               "size × the work of the layers after this one; roughly 10–15 s). Long runs show a progress "
+               "bar; change a setting or press Stop to cancel, and nothing of the cancelled run is kept.")
 
 # --- data ---------------------------------------------------------------------------------------
 uploaded: CSVData | None = ss.get(DATA)
@@ -221,28 +239,35 @@ if not methods:
     st.stop()
 
 # --- compute ------------------------------------------------------------------------------------
-bar = st.progress(0.0, text="Scoring units…")
+# Each method runs on its own (cached when finished, with a progress bar while it runs); a method that
+# fails (too much work, a loss that overflows) is reported and the others are still shown.
 results: list[Scores] = []
-try:
-    for j, m in enumerate(methods):
-        bar.progress(j / len(methods), text=f"{method_label(m)}…")
-        # only the sampled methods depend on the seed and sample count: keep them out of the others' keys
-        m_seed = seed if m in ("random", "shapley-sampled") else 0
-        m_samples = samples if m == "shapley-sampled" else DEFAULT_SAMPLES
-        opts = {"weight-norm": (("norm", wn_norm), ("direction", wn_dir)),
-                "gradient": (("reduce", grad_reduce),)}.get(m, ())
+failed: dict[str, list[str]] = {}  # message -> methods that gave it
+for m in methods:
+    # only the sampled methods depend on the seed and sample count: keep them out of the others' keys
+    m_seed = seed if m in ("random", "shapley-sampled") else 0
+    m_samples = samples if m == "shapley-sampled" else DEFAULT_SAMPLES
+    opts = {"weight-norm": (("norm", wn_norm), ("direction", wn_dir)),
+            "gradient": (("reduce", grad_reduce),)}.get(m, ())
+    try:
         results.append(_scores(net.digest, net, data_key, X, y, layer, loss, m, m_seed, m_samples, opts))
-    bar.progress(1.0, text="Pruning curves…")
+    except LRPError as exc:
+        failed.setdefault(str(exc), []).append(method_label(m))
+for msg, labels in failed.items():
+    st.error(f"{', '.join(labels)}: {msg}")
+if not results:
+    st.info("No method could score the units; change the settings above (or edit the network) and try again.")
+    st.stop()
+curves: list[PruningCurve] = []
+curve_error: str | None = None
+try:
     curves = [
         _curve(net.digest, net, data_key, X, y, layer, loss, r.method,
                f"{r.method}:{sorted(r.params.items())}", r)
         for r in results
     ]
 except LRPError as exc:
-    bar.empty()
-    st.error(str(exc))
-    st.stop()
-bar.empty()
+    curve_error = str(exc)
 
 by_method = {r.method: r for r in results}
 
@@ -257,7 +282,10 @@ sampled = by_method.get("shapley-sampled")
 if sampled is not None:
     exact = by_method.get("shapley-exact")
     if exact is None and n_units <= MAX_EXACT_UNITS:
-        exact = _scores(net.digest, net, data_key, X, y, layer, loss, "shapley-exact", 0, DEFAULT_SAMPLES)
+        try:  # the exact reference line is optional: too much work on big data just leaves it out
+            exact = _scores(net.digest, net, data_key, X, y, layer, loss, "shapley-exact", 0, DEFAULT_SAMPLES)
+        except LRPError:
+            exact = None
     st.subheader("Convergence of the sampled Shapley values")
     st.plotly_chart(convergence_figure(sampled, exact), key=f"imp_conv_r{rev}")
     note = ("Solid: the running estimate after each pair of permutations; band: ± one standard error"
@@ -271,7 +299,10 @@ if sampled is not None:
     st.caption(note)
 
 st.subheader("Pruning curves")
-st.plotly_chart(pruning_figure(curves), key=f"imp_prune_r{rev}")
+if curve_error is not None:
+    st.error(f"Pruning curves: {curve_error}")
+else:
+    st.plotly_chart(pruning_figure(curves), key=f"imp_prune_r{rev}")
 st.caption("Remove units from least to most important by each method's ranking; a good ranking keeps the "
            "loss low for longer. k = 0 is the unpruned network, k = n removes the whole layer.")
 

@@ -158,6 +158,51 @@ def test_uploaded_data_dropped_when_network_shape_changes() -> None:
     assert len(scores(at)["APoZ (1 − fraction of zeros)"]) == 10
 
 
+def test_overflowing_network_shows_one_error_and_keeps_the_page_usable() -> None:
+    from lrp_core.network import from_layers
+
+    at = open_page()
+    deep = from_layers([[[1e32, 0.0], [0.0, 1e32]]] * 7 + [[[1e32, 1e32]]], [[0.0, 0.0]] * 7 + [[0.0]],
+                       ["relu"] * 7 + ["linear"])
+    at.session_state["lrp_network"] = deep
+    at.session_state["lrp_rev"] = int(at.session_state["lrp_rev"]) + 1
+    at.session_state["imp_upload"] = ("ones.csv", b"x1,x2,y\n0.5,0.25,1\n1,0,1\n0.2,0.9,1\n")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    errs = errors(at)
+    overflow = [e for e in errs if "overflow float64 on this data; scale the weights down" in e]
+    assert len(overflow) == 2  # one line for the six loss-based methods, one for the pruning curves
+    assert all(m in overflow[0] for m in ("Gradient", "Taylor (signed)", "Leave-one-out", "Shapley (exact)"))
+    assert overflow[1].startswith("Pruning curves:")
+    shown = scores(at)  # the methods that never form the loss are still shown, all finite
+    assert list(shown) == ["APoZ (1 − fraction of zeros)", "Weight norm", "Random (baseline)"]
+    assert all(abs(v) < float("inf") for col in shown.values() for v in col)
+    assert at.session_state["lrp_network"] is deep  # nothing was lost
+    at.radio(key="imp_loss").set_value("l1")  # the L1 loss stays finite: everything works again
+    at.run()
+    assert not at.exception and not errors(at)
+    assert len(scores(at)) == 10 and len(at.get("plotly_chart")) == 4  # 9 methods and the sampled s.e.
+
+
+def test_too_much_shapley_work_is_refused_and_lower_settings_work() -> None:
+    at = open_page()
+    at.session_state["lrp_network"] = get_preset("dtd-mlp").network()
+    at.session_state["lrp_rev"] = int(at.session_state["lrp_rev"]) + 1
+    at.multiselect(key="imp_methods").set_value(["apoz", "shapley-sampled"])
+    at.number_input(key="imp_samples").set_value(100_000)
+    at.run()
+    assert not at.exception
+    (err,) = errors(at)
+    assert err.startswith("Shapley (sampled): ") and "cap of" in err and "use at most 13,468 permutations" in err
+    assert list(scores(at)) == ["APoZ (1 − fraction of zeros)"]  # the rest of the page still works
+    assert not at.get("progress")  # no progress bar left behind
+    at.number_input(key="imp_samples").set_value(200)
+    at.run()
+    assert not at.exception and not errors(at)
+    assert list(scores(at)) == ["APoZ (1 − fraction of zeros)", "Shapley (sampled)", "Shapley (sampled) ± s.e."]
+    assert not at.get("progress")
+
+
 BAR_TRACES_JS = """() => {
   for (const el of document.querySelectorAll('.js-plotly-plot')) {
     const bars = (el.data || []).filter(t => t.type === 'bar');
