@@ -523,3 +523,67 @@ def test_exact_bias_free_2_2_1_finds_roots_at_any_scale(s: float) -> None:
                 assert r.root is not None and r.reason == "", r.reason
                 assert r.in_segment and in_closure_relative(problem, r.root)
                 assert torch.equal(r.root.abs(), torch.zeros(2, dtype=D))
+
+
+# --- caps on the total work of one call (issue 6 §3) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"n_chains": 2000, "n_steps": 1, "n_warmup": 1_000_000}, r"n_steps \+ n_warmup must be at most 300,000"),
+        ({"n_chains": 2000, "n_steps": 100, "n_warmup": 100_000},
+         r"n_chains × \(n_steps \+ n_warmup\) × explained neurons must be at most 150,000,000"),
+    ],
+)
+def test_mcmc_total_work_is_capped(params: dict[str, int], match: str) -> None:
+    net = get_preset("dtd-mlp").network()
+    problem = explain_layer(net, default_input(net), 0, 0)  # 10 explained neurons
+    calls: list[float] = []
+    with pytest.raises(LRPError, match=match):
+        find("mcmc", problem, progress=calls.append, **params)
+    assert calls == []  # refused before any step
+
+
+def test_mcmc_cap_counts_inputs_and_constraints() -> None:
+    # 64 inputs, 64 units × 8 layers: each chain step is ~64 × (448 + 64) multiply-adds
+    g = torch.Generator().manual_seed(5)
+    net = from_layers([torch.randn(64, 64, generator=g, dtype=D) for _ in range(8)],
+                      [torch.zeros(64, dtype=D)] * 8, ["relu"] * 7 + ["linear"])
+    problem = explain_output(net, torch.rand(64, generator=g, dtype=D), 0, 0)
+    with pytest.raises(LRPError, match=r"with 64 inputs, \d+ segment constraints and 1 explained neurons, "
+                                       r"n_chains × \(n_steps \+ n_warmup\) must be at most"):
+        find("mcmc", problem, n_chains=1000, n_steps=100, n_warmup=30_000)
+
+
+def test_mcmc_caps_allow_the_study_setting() -> None:
+    """Sixt & Landgraf's heaviest chains (50 × (2,000 + 20,000)) on every dtd-mlp layer problem."""
+    net = get_preset("dtd-mlp").network()
+    x = torch.tensor(default_input(net), dtype=D)
+    for problem in full_backward_problems(net, x, 0):
+        finders_mod._mcmc_work(50, 2000, 20_000, len(problem.neurons), problem.dim,
+                               int(problem.segment.G.shape[0]))  # no LRPError
+    assert 50 * 22_000 * 10 <= finders_mod.MAX_MCMC_WORK
+
+
+def test_interpolation_total_work_is_capped(dtd: RootProblem) -> None:
+    with pytest.raises(LRPError, match=r"n_directions × \(1 \+ max_doublings \+ n_bisect\) × segment constraints "
+                                       r"must be at most 500,000,000"):
+        find("interpolation", dtd, n_directions=100_000, n_bisect=200, max_doublings=200)
+    # the largest n_directions with the default steps stays allowed on dtd-mlp
+    work = 100_000 * (1 + 40 + 60) * int(dtd.segment.G.shape[0])
+    assert work <= finders_mod.MAX_INTERPOLATION_WORK
+
+
+@pytest.mark.parametrize("command", ["roots", "decompose"])
+def test_cli_refuses_huge_mcmc_runs_with_exit_2(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from lrp_core.cli import main
+
+    args = [command, "--preset", "dtd-mlp", "--finder", "mcmc", "--n-chains", "2000", "--n-warmup", "1000000"]
+    if command == "decompose":
+        args += ["--mode", "full"]
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "n_steps + n_warmup must be at most 300,000" in lines[0]

@@ -45,6 +45,18 @@ MAX_STEPS = 200_000
 MAX_WARMUP = 1_000_000
 MAX_STORED = 20_000_000  # stored sample coordinates (n_steps × n_chains × d)
 MAX_DIRECTIONS = 100_000
+# Caps on the total work of one call (measured here, 2 shared cores: each keeps a call under ~20 s).
+#: mcmc: n_chains × (n_steps + n_warmup) × explained neurons (~120 ns each on dtd-mlp); the study's
+#: heaviest setting, 50 chains × (2,000 + 20,000) steps, explains 10 neurons for 1.1e7
+MAX_MCMC_WORK = 150_000_000
+#: mcmc: n_steps + n_warmup (each step costs ~35 µs of fixed overhead whatever the chains)
+MAX_MCMC_TOTAL_STEPS = 300_000
+#: mcmc: n_chains × (n_steps + n_warmup) × inputs × (segment constraints + explained neurons), the
+#: multiply-adds of the chains' steps (~2 ns each)
+MAX_MCMC_FLOPS = 8_000_000_000
+#: interpolation: n_directions × (1 + max_doublings + n_bisect) × segment constraints (~20 ns each);
+#: the defaults with the largest n_directions on dtd-mlp (40 constraints) need 4e8
+MAX_INTERPOLATION_WORK = 500_000_000
 
 RULE_DEFAULTS: Mapping[str, Any] = MappingProxyType({"rule": "z+", "gamma": 0.25, "low": None, "high": None})
 EXACT_DEFAULTS: Mapping[str, Any] = MappingProxyType({"tie_break": "l1"})
@@ -834,6 +846,7 @@ def mcmc_finder(
     if n_steps * n_chains * d > MAX_STORED:
         raise LRPError(f"n_steps × n_chains × inputs must be at most {MAX_STORED:,} stored numbers; "
                        f"got {n_steps * n_chains * d:,}")
+    _mcmc_work(n_chains, n_steps, n_warmup, len(problem.neurons), d, int(problem.segment.G.shape[0]))
     nonneg = problem.nonnegative if nonnegative is None else bool(nonnegative)
     box = _box(problem, low, high)
     region = _Region(problem, nonneg, box)
@@ -920,6 +933,23 @@ def mcmc_finder(
                       time.perf_counter() - t0, samples=flat, extra=extra)
 
 
+def _mcmc_work(n_chains: int, n_steps: int, n_warmup: int, n_explained: int, d: int, n_constraints: int) -> None:
+    """Refuse a run whose total work exceeds the caps (each named in the message)."""
+    steps = n_steps + n_warmup
+    if steps > MAX_MCMC_TOTAL_STEPS:
+        raise LRPError(f"n_steps + n_warmup must be at most {MAX_MCMC_TOTAL_STEPS:,}; got {steps:,}")
+    work = n_chains * steps * max(1, n_explained)
+    if work > MAX_MCMC_WORK:
+        raise LRPError(f"n_chains × (n_steps + n_warmup) × explained neurons must be at most {MAX_MCMC_WORK:,}; "
+                       f"got {n_chains:,} × {steps:,} × {n_explained:,} = {work:,}: use fewer chains or steps")
+    flops = n_chains * steps * d * (n_constraints + n_explained)
+    if flops > MAX_MCMC_FLOPS:
+        limit = MAX_MCMC_FLOPS // max(1, d * (n_constraints + n_explained))
+        raise LRPError(f"with {d} inputs, {n_constraints} segment constraints and {n_explained} explained "
+                       f"neurons, n_chains × (n_steps + n_warmup) must be at most {limit:,}; "
+                       f"got {n_chains * steps:,}")
+
+
 # --- interpolation -------------------------------------------------------------
 
 
@@ -957,6 +987,12 @@ def interpolation_finder(
     init_scale = _float_param("init_scale", init_scale, 0.0, 1e12, open_low=True)
     n_bisect = _int_param("n_bisect", n_bisect, 1, 200)
     max_doublings = _int_param("max_doublings", max_doublings, 0, 200)
+    n_constraints = int(problem.segment.G.shape[0])
+    work = n * (1 + max_doublings + n_bisect) * max(1, n_constraints)
+    if work > MAX_INTERPOLATION_WORK:
+        raise LRPError(f"n_directions × (1 + max_doublings + n_bisect) × segment constraints must be at most "
+                       f"{MAX_INTERPOLATION_WORK:,}; got {n:,} × {1 + max_doublings + n_bisect:,} × "
+                       f"{n_constraints:,} = {work:,}: use fewer directions or steps")
     nonneg = problem.nonnegative if nonnegative is None else bool(nonnegative)
     box = _box(problem, low, high)
     # bisection homes in on the boundary, so membership comes from the network itself
