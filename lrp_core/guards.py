@@ -21,7 +21,7 @@ Nothing here changes a network or an input; each function reports.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,3 +204,29 @@ def health_flags(net: Network, x: Sequence[float] | Tensor, output: int = 0) -> 
     if note is not None:
         flags.append(Flag("zero-output", "info", note))
     return tuple(flags)
+
+
+def check_decomposition_work(net: Network, finders: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+    """Refuse (:class:`LRPError`) a layer-by-layer decomposition whose mcmc layers would together exceed
+    the one-call cap ``n_chains × (n_steps + n_warmup) × explained neurons <= MAX_MCMC_WORK``.
+
+    ``finders[k]`` is (finder name, parameters) of layer k. A layer explains at most its
+    ``n_out`` neurons, so the sum over the mcmc layers bounds the work before any layer runs
+    (each layer alone is also capped by the finder, but only when it starts)."""
+    from lrp_core.roots.finders import MAX_MCMC_WORK, MCMC_DEFAULTS
+
+    if len(finders) != len(net.layers):
+        raise LRPError(f"need one finder per layer ({len(net.layers)}), got {len(finders)}")
+    total = 0
+    for layer, (name, params) in zip(net.layers, finders, strict=True):
+        if name != "mcmc":
+            continue
+        p = {**MCMC_DEFAULTS, **dict(params)}
+        try:
+            steps = int(p["n_steps"]) + int(p["n_warmup"])
+            total += int(p["n_chains"]) * steps * layer.n_out
+        except (TypeError, ValueError):
+            continue  # the finder itself names the bad parameter
+    if total > MAX_MCMC_WORK:
+        raise LRPError(f"mcmc over every layer: n_chains × (n_steps + n_warmup) × neurons of the layers must be "
+                       f"at most {MAX_MCMC_WORK:,} in all; got {total:,}: use fewer chains or steps")

@@ -12,6 +12,7 @@ import streamlit as st
 import torch
 
 from figures.decomposition import compare_inputs, conservation_bars, heat_rows, sankey, title_of
+from lrp_core import guards
 from lrp_core.decompose import MODE_LABELS, MODES, Decomposition, FinderSpec, decompose, decompose_many
 from lrp_core.errors import LRPError
 from lrp_core.network import Network
@@ -90,7 +91,10 @@ def _settings_key(spec: FinderSpec, per_layer: dict[int, FinderSpec]) -> str:
 
 def _compute(net: Network, x: tuple[float, ...], output: int, mode: str, spec: FinderSpec,
              per_layer: dict[int, FinderSpec], seed: int) -> Decomposition | None:
+    """The decomposition, or None after showing the error (a failed run keeps nothing)."""
     try:
+        specs = [per_layer.get(k, spec) for k in range(len(net.layers))]
+        guards.check_decomposition_work(net, [(s.finder, s.kwargs()) for s in specs])
         return _run(net.digest, net, x, output, mode, _settings_key(spec, per_layer), spec, per_layer, seed)
     except LRPError as exc:
         st.error(str(exc))
@@ -210,8 +214,19 @@ if compare:
         st.error(str(exc))
         compare = False
 
+try:
+    nothing = guards.nothing_to_explain(net, x, int(output))
+except LRPError as exc:
+    nothing = str(exc)
+if nothing is not None:
+    st.info(f"Nothing to explain: {nothing}. A decomposition would hand 0 down through every layer; "
+            "move x or choose another output.")
+    st.stop()
+
 dec = _compute(net, x, output, mode, spec, per_layer, seed)
 if dec is None:
+    st.info("Nothing was computed with these settings; change them above (your network and input are "
+            "unchanged).")
     st.stop()
 dec_b = _compute(net, x, output, mode_b, spec_b, per_layer, seed) if compare else None
 

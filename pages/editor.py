@@ -10,6 +10,7 @@ import streamlit as st
 import torch
 
 from figures.network import PlaneGrid, network_diagram, output_grid, plane_box, plane_heatmap
+from lrp_core import guards
 from lrp_core.errors import LRPError
 from lrp_core.io import MAX_UPLOAD_BYTES, load_network_json
 from lrp_core.network import ACTIVATIONS, Network
@@ -21,6 +22,15 @@ from ui.tables import layer_table, layer_title, network_from_table, table_key, u
 @st.cache_data(max_entries=32, show_spinner=False)
 def _grid(digest: str, _net: Network, box: tuple[float, float]) -> PlaneGrid:
     return output_grid(_net, box)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _flags(digest: str, _net: Network, x: tuple[float, ...]) -> tuple[guards.Flag, ...] | str:
+    """The numerical health notes of the network at x (or why they could not be computed)."""
+    try:
+        return guards.health_flags(_net, x)
+    except LRPError as exc:
+        return str(exc)
 
 
 def _change(make: Callable[[], Network], where: st.delta_generator.DeltaGenerator, **kw: bool) -> None:
@@ -74,6 +84,13 @@ st.markdown(
     f"At the current input x = ({', '.join(f'{v:.4g}' for v in x)}): "
     + ", ".join(f"**y{i + 1} = {v:.6g}**" for i, v in enumerate(y))
 )
+flags = _flags(net.digest, net, tuple(x))
+if isinstance(flags, str):
+    st.warning(f"Numerical checks skipped: {flags}")
+else:
+    for flag in flags:
+        text = flag.message[:1].upper() + flag.message[1:]
+        (st.warning if flag.level == "warning" else st.info)(text if text.endswith(".") else text + ".")
 two_d = net.n_inputs == 2
 left, right = st.columns([3, 2]) if two_d else (st.container(), None)
 with left:

@@ -24,6 +24,7 @@ from figures.roots import (
     projection_figure,
     result_label,
 )
+from lrp_core import guards
 from lrp_core.errors import LRPError
 from lrp_core.network import Network
 from lrp_core.plane import (
@@ -229,6 +230,17 @@ except LRPError as exc:
 
 relevance_x = problem.relevance(problem.point).tolist()
 
+if kind == kinds[0]:
+    try:
+        nothing = guards.nothing_to_explain(net, x, int(target))
+    except LRPError as exc:
+        nothing = str(exc)
+    if nothing is not None:
+        with view:
+            st.info(f"Nothing to explain: {nothing}. Every root finder would only return the point itself; "
+                    "move x or choose another output to see roots.")
+        st.stop()
+
 # --- run the finders (cached by content; a progress bar while they run) ---------------------------
 
 results: list[RootResult] = []
@@ -253,16 +265,18 @@ if todo:
                 bar.progress(value, text=f"Running {name}… {100 * value:.0f}%")
         return report
 
-    for i, (name, key) in enumerate(todo):
-        gen = torch.Generator().manual_seed(seeds[name]) if name in seeds else None
-        try:
-            res = FINDERS.get(name).func(problem, generator=gen, progress=make_progress(i, name),
-                                         **finder_params[name])
-        except LRPError as exc:
-            errors.append(f"{FINDERS.get(name).label}: {exc}")
-            continue
-        store(key, res)
-    bar.empty()
+    try:
+        for i, (name, key) in enumerate(todo):
+            gen = torch.Generator().manual_seed(seeds[name]) if name in seeds else None
+            try:
+                res = FINDERS.get(name).func(problem, generator=gen, progress=make_progress(i, name),
+                                             **finder_params[name])
+            except LRPError as exc:
+                errors.append(f"{FINDERS.get(name).label}: {exc}")
+                continue
+            store(key, res)  # only a finished run is kept: a stopped one leaves nothing behind
+    finally:
+        bar.empty()
 
 for name in chosen:
     res = lookup(keys[name])
