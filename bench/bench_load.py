@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,24 +40,13 @@ from lrp_core.importance import attribute
 from lrp_core.network import Network
 from lrp_core.presets import default_dataset, get_preset, matching_preset
 from lrp_core.urlstate import encode_network
+from tests.grid import WEIGHT_JS, cell_point
 
 SESSIONS = 20
 STEP_TIMEOUT_MS = 180_000
 OVERALL_TIMEOUT_S = 900.0
 PRESET = "ancona-max"
-INDEX_WIDTH, COLUMN_WIDTH, ROW_HEIGHT = 60, 90, 35  # the editor's table geometry (px)
 
-WEIGHT_JS = """([k, i, j]) => {
-  for (const p of Array.from(document.querySelectorAll('.js-plotly-plot'))) {
-    for (const t of (p.data || [])) {
-      if (t.name === 'weight values') {
-        const row = t.customdata.find(r => r[0] === k && r[1] === i && r[2] === j);
-        return row ? row[3] : null;
-      }
-    }
-  }
-  return null;
-}"""
 IDLE_JS = ("() => !!document.querySelector('[data-testid=\"stApp\"]') && (!document.querySelector("
            "'[data-testid=\"stStatusWidget\"]') || !document.querySelector('[data-testid=\"stStatusWidget\"]')"
            ".innerText.includes('Running'))")
@@ -109,7 +97,7 @@ async def open_cell_editor(page: Any, out: Outcome) -> None:
         await grid.scroll_into_view_if_needed()
         box = await grid.bounding_box()
         assert box is not None
-        await page.mouse.click(box["x"] + INDEX_WIDTH + COLUMN_WIDTH / 2, box["y"] + ROW_HEIGHT * 1.5)
+        await page.mouse.click(*cell_point(box, 0))
         await page.keyboard.press("Enter")
         try:
             await page.locator("input.gdg-input").wait_for(timeout=20_000)
@@ -208,7 +196,7 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    from tests.conftest import start_app
+    from tests.conftest import start_app, stop_app
 
     torch.set_num_threads(1)  # this process only checks results; leave the cores to the server and browser
     proc, url = start_app()
@@ -216,11 +204,7 @@ def main() -> None:
         alone, outcomes, wall = asyncio.run(run_load(url, SESSIONS))
         hwm, rss = peak_rss_mb(proc.pid)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_app(proc)
     errors = [e for o in (alone, *outcomes) for e in o.errors]
     print(f"{SESSIONS} concurrent browser sessions (Chromium contexts) on one server, preset {PRESET}; "
           f"all done in {wall:.1f} s.")

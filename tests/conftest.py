@@ -84,17 +84,22 @@ def start_app(port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("streamlit did not become healthy within 90 s")
 
 
+def stop_app(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server started by :func:`start_app` (kill it if it lingers)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 @pytest.fixture(scope="session")
 def app_url() -> Iterator[str]:
     proc, url = start_app()
     try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_app(proc)
 
 
 @pytest.fixture(scope="session")

@@ -8,13 +8,11 @@ request to a server decides the mode.
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from lrp_core.presets import get_preset
 from lrp_core.urlstate import encode_network
-from tests.conftest import start_app, wait_for_app
+from tests.conftest import start_app, stop_app, wait_for_app
 
 
 @pytest.mark.browser
@@ -37,8 +35,4 @@ def test_deep_link_to_a_page_on_a_fresh_server(browser, artifacts) -> None:
         page.screenshot(path=str(artifacts / "deeplink.png"))
         ctx.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_app(proc)

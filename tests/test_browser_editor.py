@@ -10,24 +10,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import wait_for_app
-
-# Column widths set by pages/editor.py (index column 60 px, number columns 90 px).
-INDEX_WIDTH = 60
-COLUMN_WIDTH = 90
-ROW_HEIGHT = 35  # Streamlit's glide-data-grid header and row height
-
-WEIGHT_JS = """([k, i, j]) => {
-  const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
-  for (const p of plots) {
-    for (const t of (p.data || [])) {
-      if (t.name === 'weight values') {
-        const row = t.customdata.find(r => r[0] === k && r[1] === i && r[2] === j);
-        return row ? row[3] : null;
-      }
-    }
-  }
-  return null;
-}"""
+from tests.grid import WEIGHT_JS, cell_point, weight
 
 
 def _open_editor(page: Any, url: str) -> None:
@@ -36,10 +19,6 @@ def _open_editor(page: Any, url: str) -> None:
     page.get_by_role("heading", name="Network editor").wait_for()
     page.locator('[data-testid="stDataFrame"]').first.wait_for()
     page.wait_for_function(f"() => ({WEIGHT_JS})([0, 0, 0]) !== null")
-
-
-def _weight(page: Any, k: int, i: int, j: int) -> float | None:
-    return page.evaluate(WEIGHT_JS, [k, i, j])
 
 
 def _open_cell_editor(page: Any, grid: Any) -> None:
@@ -52,7 +31,7 @@ def _open_cell_editor(page: Any, grid: Any) -> None:
         grid.scroll_into_view_if_needed()
         box = grid.bounding_box()
         assert box is not None
-        page.mouse.click(box["x"] + INDEX_WIDTH + COLUMN_WIDTH / 2, box["y"] + ROW_HEIGHT * 1.5)
+        page.mouse.click(*cell_point(box, 0))
         page.keyboard.press("Enter")
         try:
             editor.wait_for(timeout=5_000)
@@ -75,7 +54,7 @@ def test_type_a_weight_diagram_and_link_follow(app_url: str, page: Any, browser:
     page.get_by_text("Network editor", exact=True).first.wait_for(timeout=120_000)
     page.set_viewport_size({"width": 1400, "height": 1700})
     _open_editor(page, f"{app_url}/editor?preset=ancona-max")
-    assert _weight(page, 0, 0, 0) == pytest.approx(-0.25)
+    assert weight(page, 0, 0, 0) == pytest.approx(-0.25)
     assert "preset=ancona-max" in page.url
     page.screenshot(path=str(artifacts / "editor.png"))
 
@@ -91,9 +70,9 @@ def test_type_a_weight_diagram_and_link_follow(app_url: str, page: Any, browser:
     page.wait_for_function(f"() => ({WEIGHT_JS})([0, 0, 0]) === 0.7")
     wait_for_app(page)
     # The rest of the network is unchanged.
-    assert _weight(page, 0, 0, 1) == pytest.approx(0.25)
-    assert _weight(page, 1, 0, 0) == 2.0
-    assert _weight(page, 1, 0, 3) == 0.0
+    assert weight(page, 0, 0, 1) == pytest.approx(0.25)
+    assert weight(page, 1, 0, 0) == 2.0
+    assert weight(page, 1, 0, 3) == 0.0
     # ancona-max at x = (3, 7): h1 = 0.7·3 + 0.25·7 = 3.85, y = 2·3.85 + 0.5·10 = 12.7.
     page.get_by_text("y1 = 12.7").first.wait_for()
     page.screenshot(path=str(artifacts / "editor-after-edit.png"))
@@ -104,7 +83,7 @@ def test_type_a_weight_diagram_and_link_follow(app_url: str, page: Any, browser:
         fresh = ctx.new_page()
         fresh.set_default_timeout(30_000)
         _open_editor(fresh, link)
-        assert _weight(fresh, 0, 0, 0) == 0.7
+        assert weight(fresh, 0, 0, 0) == 0.7
         # A new session starts at the default input (0.5, 0.5) of an edited network:
         # h = (0.7·0.5 + 0.25·0.5, 0, 1, 1), y = 2·0.475 + 0.5·1 = 1.45.
         fresh.get_by_text("y1 = 1.45").first.wait_for()

@@ -17,26 +17,7 @@ from lrp_core.network import Network
 from lrp_core.presets import get_preset
 from lrp_core.urlstate import decode_network, encode_network
 from tests.conftest import wait_for_app
-
-INDEX_WIDTH = 60  # pages/editor.py: index column width (px)
-COLUMN_WIDTH = 90  # number column width (px); only the first weight column is clicked
-ROW_HEIGHT = 35  # glide-data-grid header and row height (px)
-
-WEIGHT_JS = """([k, i, j]) => {
-  for (const p of Array.from(document.querySelectorAll('.js-plotly-plot'))) {
-    for (const t of (p.data || [])) {
-      if (t.name === 'weight values') {
-        const row = t.customdata.find(r => r[0] === k && r[1] === i && r[2] === j);
-        return row ? row[3] : null;
-      }
-    }
-  }
-  return null;
-}"""
-
-
-def weight(page: Any, k: int, i: int, j: int) -> float | None:
-    return page.evaluate(WEIGHT_JS, [k, i, j])
+from tests.grid import WEIGHT_JS, cell_point, weight
 
 
 def network_in_url(page: Any) -> Network | None:
@@ -59,7 +40,7 @@ def start_typing(page: Any, row: int, text: str) -> None:
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     assert box is not None
-    page.mouse.click(box["x"] + INDEX_WIDTH + COLUMN_WIDTH / 2, box["y"] + ROW_HEIGHT * (row + 1.5))
+    page.mouse.click(*cell_point(box, row))
     page.keyboard.press("Enter")
     page.locator("input.gdg-input").wait_for()
     page.keyboard.press("Control+a")
