@@ -16,6 +16,8 @@ Nothing here changes a network or an input; each function reports.
 - :func:`dead_layers` names hidden ReLU layers whose every unit is inactive at x:
   the output is then constant around x, and gradients and Taylor terms vanish.
 - :func:`health_flags` gathers all of them as :class:`Flag` records.
+- :func:`check_decomposition_work` refuses a decomposition whose mcmc layers
+  together exceed the mcmc finder's work cap, before any layer runs.
 """
 
 from __future__ import annotations

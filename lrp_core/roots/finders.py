@@ -17,6 +17,13 @@ default parameters the root depends only on a's segment (its activation
 pattern), never on where a lies inside it, so roots may be cached by pattern;
 ``stochastic`` — it draws random numbers from ``generator``; ``params`` — the
 default parameters (for forms and the CLI).
+
+Caps: every parameter has a range, and the total work of one ``mcmc`` or
+``interpolation`` call is capped (``MAX_MCMC_WORK``, ``MAX_MCMC_TOTAL_STEPS``,
+``MAX_MCMC_FLOPS``, ``MAX_INTERPOLATION_WORK``; each kept a call under ~20 s
+when measured); a call over a cap raises :class:`LRPError` naming the limit
+before any work. ``exact`` solves scale-invariant copies of its LPs (see
+:func:`_scaled_linprog`), so weights of 1e10 or 1e-10 find the same roots.
 """
 
 from __future__ import annotations
