@@ -74,12 +74,14 @@ DEFAULT_SAMPLES = 200
 #: Elements (coalitions × samples × widest tail layer) evaluated per chunk.
 CHUNK_ELEMENTS = 1 << 22
 #: Cap on the estimated work of one Shapley computation, in operations of
-#: :func:`shapley_work` (≈ 3–7·10⁸ per second on this project's 2-core machine,
-#: so a run at the cap takes roughly 6–15 s).
-MAX_WORK = 4_000_000_000
-#: Operations per coalition, sample and output of the exact path's broadcast
-#: (ReLU output layer) relative to one multiply-add, measured.
-RELU_BROADCAST_COST = 12
+#: :func:`shapley_work` (≈ 2–7·10⁸ per second on this project's shared 2-core machine,
+#: so a run at the cap takes about 5–15 s).
+MAX_WORK = 3_000_000_000
+#: Cost per coalition, sample and output of the exact path when only the
+#: output layer follows, in the elementwise operations of :func:`shapley_work`
+#: (measured): a linear output with MSE is one BLAS product of two half-tables,
+#: with L1 a ``cdist``; a ReLU output is a broadcast sum in chunks.
+EXACT_OUTPUT_COST = {"linear-mse": 1 / 8, "linear-l1": 1.0, "relu": 12.0}
 
 OVERFLOW = "the network's outputs overflow float64 on this data; scale the weights down"
 
@@ -424,13 +426,14 @@ def exact_shapley_values(game: Game, progress: Progress | None = None) -> tuple[
             f"exact Shapley values need 2^n coalitions; layer {game.layer} has {n} units, more than the "
             f"cap of {MAX_EXACT_UNITS}; use shapley-sampled instead"
         )
-    check_work(game.net, game.layer, game.n_samples, "shapley-exact")
+    check_work(game.net, game.layer, game.n_samples, "shapley-exact", loss=game.loss)
     losses = game.all_coalition_losses(progress)
     v = losses - losses[0]
     return shapley_from_values(v, n), v
 
 
-def shapley_work(net: Network, layer: int, n_data: int, method: str, samples: int = DEFAULT_SAMPLES) -> float:
+def shapley_work(net: Network, layer: int, n_data: int, method: str, samples: int = DEFAULT_SAMPLES,
+                 loss: str = "mse") -> float:
     """Estimated operations of ``shapley-exact`` or ``shapley-sampled`` (0 for other methods).
 
     One coalition evaluated on one sample costs the multiply-adds of the
@@ -438,8 +441,7 @@ def shapley_work(net: Network, layer: int, n_data: int, method: str, samples: in
     ``c = Σ_{l > K} n_in(l)·n_out(l) + n``. Sampled Shapley evaluates
     ``P·(n − 1)`` coalitions, so ``work = P·(n − 1)·N·c``. Exact Shapley
     evaluates ``2^n``; with only the output layer after ``layer`` each costs
-    ``O`` (linear output: one product of two half-tables) or
-    :data:`RELU_BROADCAST_COST` ``· O`` (ReLU output), else ``c``:
+    ``O`` times :data:`EXACT_OUTPUT_COST` of the output and loss, else ``c``:
     ``work = 2^n·N·c'``."""
     n = net.layers[layer].n_out
     tail = net.layers[layer + 1 :]
@@ -449,21 +451,23 @@ def shapley_work(net: Network, layer: int, n_data: int, method: str, samples: in
         return float(perms) * max(1, n - 1) * n_data * per
     if method == "shapley-exact":
         if len(tail) == 1:
-            per = tail[0].n_out * (RELU_BROADCAST_COST if tail[0].is_relu else 1)
+            kind = "relu" if tail[0].is_relu else f"linear-{loss}"
+            per = tail[0].n_out * EXACT_OUTPUT_COST[kind]
         return float(2**n) * n_data * per
     return 0.0
 
 
-def check_work(net: Network, layer: int, n_data: int, method: str, samples: int = DEFAULT_SAMPLES) -> None:
+def check_work(net: Network, layer: int, n_data: int, method: str, samples: int = DEFAULT_SAMPLES,
+               loss: str = "mse") -> None:
     """Refuse a Shapley computation whose :func:`shapley_work` exceeds :data:`MAX_WORK`,
     naming the largest permutation count or data size that fits."""
-    work = shapley_work(net, layer, n_data, method, samples)
+    work = shapley_work(net, layer, n_data, method, samples, check_loss(loss))
     if work <= MAX_WORK:
         return
     n = net.layers[layer].n_out
     head = (f"{method} on layer {layer} ({n} units) with {n_data:,} data points"
             + (f" and {samples:,} permutations" if method == "shapley-sampled" else f" ({2**n:,} coalitions)")
-            + f" needs about {work:.1e} operations, more than the cap of {MAX_WORK:.0e} (roughly 10–15 s)")
+            + f" needs about {work:.1e} operations, more than the cap of {MAX_WORK:.0e} (about 5–15 s)")
     per_point = work / n_data
     max_data = int(MAX_WORK // per_point)
     fixes: list[str] = []
@@ -514,7 +518,7 @@ def sampled_shapley_values(
     error is 0 up to rounding.
     """
     _check_samples(samples)
-    check_work(game.net, game.layer, game.n_samples, "shapley-sampled", samples)
+    check_work(game.net, game.layer, game.n_samples, "shapley-sampled", samples, game.loss)
     n = game.n_units
     pairs = (samples + 1) // 2
     perms = torch.rand(pairs, n, generator=generator, dtype=DTYPE).argsort(dim=1)
@@ -812,7 +816,7 @@ def attribute(
     options = options or {}
     for name in names:  # before anything runs, so an over-long request costs nothing
         wanted = _check_samples(options.get(name, {}).get("samples", samples)) if name == "shapley-sampled" else 0
-        check_work(net, layer, int(X.shape[0]), name, wanted)
+        check_work(net, layer, int(X.shape[0]), name, wanted, loss)
     results: list[Scores] = []
     for j, name in enumerate(names):
         params = dict(options.get(name, {}))

@@ -180,7 +180,7 @@ with c3:
     samples = int(st.number_input("Shapley permutations", 2, MAX_SAMPLES, DEFAULT_SAMPLES, step=100,
                                   key="imp_samples", help="sampled in antithetic pairs (a permutation and its reverse)"))
     st.caption(f"Shapley runs are capped at about {MAX_WORK:.0e} operations (permutations × units × data "
-               "size × the work of the layers after this one; roughly 10–15 s). Long runs show a progress "
+               "size × the work of the layers after this one; about 5–15 s). Long runs show a progress "
                "bar; change a setting or press Stop to cancel, and nothing of the cancelled run is kept.")
 
 # --- data ---------------------------------------------------------------------------------------

@@ -14,10 +14,10 @@ import torch
 
 from lrp_core.errors import LRPError
 from lrp_core.importance import (
+    EXACT_OUTPUT_COST,
     MAX_EXACT_UNITS,
     MAX_WORK,
     METHODS,
-    RELU_BROADCAST_COST,
     Scores,
     attribute,
     make_game,
@@ -472,9 +472,11 @@ def test_shapley_work_counts_coalitions_samples_and_tail_cost() -> None:
     assert shapley_work(dtd, 0, 100, "shapley-sampled", 200) == 200 * 9 * 100 * (320 + 10)
     assert shapley_work(dtd, 0, 100, "shapley-sampled", 199) == 200 * 9 * 100 * (320 + 10)  # pairs
     assert shapley_work(dtd, 0, 7, "shapley-exact") == 2**10 * 7 * 330
-    assert shapley_work(dtd, 3, 7, "shapley-exact") == 2**10 * 7 * 2 * RELU_BROADCAST_COST  # ReLU output
-    anc = get_preset("ancona-max").network()
-    assert shapley_work(anc, 0, 1000, "shapley-exact") == 2**4 * 1000 * 1  # linear output: one product
+    assert shapley_work(dtd, 3, 7, "shapley-exact") == 2**10 * 7 * 2 * EXACT_OUTPUT_COST["relu"]  # ReLU output
+    anc = get_preset("ancona-max").network()  # linear output: one BLAS product (MSE) or a cdist (L1)
+    assert shapley_work(anc, 0, 1000, "shapley-exact") == 2**4 * 1000 * EXACT_OUTPUT_COST["linear-mse"]
+    assert shapley_work(anc, 0, 1000, "shapley-exact", loss="l1") == 2**4 * 1000 * EXACT_OUTPUT_COST["linear-l1"]
+    assert EXACT_OUTPUT_COST["linear-mse"] < EXACT_OUTPUT_COST["linear-l1"] < EXACT_OUTPUT_COST["relu"]
     assert shapley_work(anc, 0, 1000, "gradient") == 0.0
 
 
