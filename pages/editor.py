@@ -16,7 +16,7 @@ from lrp_core.io import MAX_UPLOAD_BYTES, load_network_json
 from lrp_core.network import ACTIVATIONS, Network
 from lrp_core.presets import PRESETS, get_preset, matching_preset
 from ui import state
-from ui.tables import layer_table, layer_title, network_from_table, table_key, unit_names
+from ui.tables import apply_edits, layer_table, layer_title, network_from_table, table_key, unit_names
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -44,8 +44,27 @@ def _change(make: Callable[[], Network], where: st.delta_generator.DeltaGenerato
     st.rerun()
 
 
+def _apply_pending_table_edit(net: Network, rev: int) -> None:
+    """Apply a valid table or activation edit before anything is drawn, so the
+    diagram, heatmap and output of this very run show it (no second run). An
+    invalid edit is left to the table below, which shows the error beside it."""
+    for k, layer in enumerate(net.layers):
+        edits = st.session_state.get(table_key(k, rev))
+        act = st.session_state.get(f"editor_act{k}_r{rev}", layer.activation)
+        if not (isinstance(edits, dict) and edits.get("edited_rows")) and act == layer.activation:
+            continue
+        try:
+            new = network_from_table(net, k, apply_edits(layer_table(net, k), edits), act)
+        except LRPError:
+            continue
+        if new is not net:
+            state.set_network(new)
+            return
+
+
 state.ensure_app()  # a deep link on a fresh server runs this page without app.py
 state.show_flash()
+_apply_pending_table_edit(state.get_network(), state.revision())
 net = state.get_network()
 rev = state.revision()
 x = state.get_input()

@@ -171,3 +171,19 @@ def test_a_table_edit_equals_with_value(case: tuple[Network, int, int, int, floa
     assert layer_table(new, k).iat[i, j] == value
     assert isinstance(layer_table(new, k), pd.DataFrame)
     assert all(math.isfinite(v) for v in layer_table(new, k).to_numpy().ravel())
+
+
+def test_apply_edits_matches_the_data_editor_state() -> None:
+    from lrp_core.presets import get_preset
+    from ui.tables import apply_edits, layer_table, network_from_table
+
+    net = get_preset("ancona-max").network()
+    table = layer_table(net, 0)
+    col = table.columns[0]
+    edited = apply_edits(table, {"edited_rows": {2: {col: 0.125}, 9: {col: 1.0}, 0: {"nope": 1.0}},
+                                 "added_rows": [], "deleted_rows": []})
+    new = network_from_table(net, 0, edited)
+    assert new.layers[0].weight[2, 0].item() == 0.125
+    assert new.with_value(0, "weight", 2, 0, float(net.layers[0].weight[2, 0])).same_weights(net)
+    assert network_from_table(net, 0, apply_edits(table, None)) is net
+    assert table.iat[2, 0] != 0.125  # the input table is not modified

@@ -68,6 +68,23 @@ def layer_table(net: Network, k: int) -> pd.DataFrame:
     return frame
 
 
+def apply_edits(table: pd.DataFrame, edits: Any) -> pd.DataFrame:
+    """``table`` with the edits that ``st.data_editor`` keeps in session state
+    (``{"edited_rows": {row: {column: value}}, ...}``) applied; unknown rows or
+    columns are ignored (the table then fails validation like any bad edit)."""
+    out = table.copy()
+    rows = edits.get("edited_rows", {}) if isinstance(edits, dict) else {}
+    for row, cells in rows.items():
+        i = int(row)
+        if not 0 <= i < len(out) or not isinstance(cells, dict):
+            continue
+        for col, value in cells.items():
+            if col in out.columns:
+                out[col] = out[col].astype(object)
+                out.iat[i, out.columns.get_loc(col)] = value
+    return out
+
+
 def _cell_value(value: Any, where: str, old: float) -> tuple[float | None, str | None]:
     """A cell's float, or a one-line problem naming the cell and what to enter."""
     keep = f"the network keeps {old:.6g}"
