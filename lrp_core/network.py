@@ -100,7 +100,7 @@ class AffineMap:
     bias: Tensor
 
     def __call__(self, a: Tensor) -> Tensor:
-        return torch.einsum("...od,...d->...o", self.weight, a) + self.bias
+        return (self.weight @ a.unsqueeze(-1)).squeeze(-1) + self.bias
 
 
 @dataclass(frozen=True, eq=False)
@@ -246,11 +246,11 @@ class Network:
         maps: list[AffineMap] = []
         for layer in layers:
             w = layer.weight.to(dtype)
-            wm = torch.einsum("od,...di->...oi", w, m)
-            bm = torch.einsum("od,...d->...o", w, c) + layer.bias.to(dtype)
+            wm = w @ m  # (o, d_prev) @ (..., d_prev, d) -> (..., o, d)
+            bm = c @ w.T + layer.bias.to(dtype)
             maps.append(AffineMap(wm, bm))
             if layer.is_relu:
-                z = torch.einsum("...oi,...i->...o", wm, a) + bm
+                z = (wm @ a.unsqueeze(-1)).squeeze(-1) + bm
                 mask = (z > 0).to(dtype)
                 m = wm * mask.unsqueeze(-1)
                 c = bm * mask
