@@ -30,7 +30,7 @@ from typing import Any
 import torch
 
 from lrp_core.errors import LRPError
-from lrp_core.network import MAX_ABS_VALUE, Network
+from lrp_core.network import MAX_ABS_VALUE, Network, type_name
 
 Tensor = torch.Tensor
 
@@ -70,29 +70,19 @@ class PrecisionReport:
         return max(self.rel_error) if self.rel_error else 0.0
 
 
-def _type_name(v: Any) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "a boolean"
-    if isinstance(v, str):
-        return "a string"
-    return type(v).__name__
-
-
 def check_input(net: Network, x: Sequence[Any] | Tensor) -> tuple[float, ...]:
     """The input point as floats, or :class:`LRPError` naming what is wrong:
     wrong length, non-numbers (booleans, strings and nulls included),
     non-finite values or magnitudes over ``MAX_ABS_VALUE``."""
     values = x.tolist() if isinstance(x, torch.Tensor) else x
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        raise LRPError(f"the input must be a list of {net.n_inputs} numbers, not {_type_name(values)}")
+        raise LRPError(f"the input must be a list of {net.n_inputs} numbers, not {type_name(values)}")
     if len(values) != net.n_inputs:
         raise LRPError(f"the input needs {net.n_inputs} numbers for this network, got {len(values)}")
     out: list[float] = []
     for i, v in enumerate(values):
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise LRPError(f"input x{i + 1} must be a number, not {_type_name(v)}")
+            raise LRPError(f"input x{i + 1} must be a number, not {type_name(v)}")
         f = float(v) if not isinstance(v, int) or abs(v) < 10**308 else math.inf
         if not math.isfinite(f):
             raise LRPError(f"input x{i + 1} must be finite, not {v!r}")

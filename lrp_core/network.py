@@ -417,7 +417,7 @@ def _is_number(v: Any) -> bool:
 
 def _check_number(v: Any, where: str, problems: list[str]) -> float:
     if not _is_number(v):
-        problems.append(f"{where} must be a number, not {_type_name(v)}")
+        problems.append(f"{where} must be a number, not {type_name(v)}")
         return 0.0
     f = float(v) if not isinstance(v, int) or abs(v) < 10**308 else math.inf
     if not math.isfinite(f):
@@ -429,7 +429,8 @@ def _check_number(v: Any, where: str, problems: list[str]) -> float:
     return f
 
 
-def _type_name(v: Any) -> str:
+def type_name(v: Any) -> str:
+    """How a JSON value is named in messages ("null", "a boolean", "a string", ...)."""
     if v is None:
         return "null"
     if isinstance(v, bool):
@@ -445,7 +446,7 @@ def _type_name(v: Any) -> str:
 
 def _check_vector(v: Any, where: str, problems: list[str], cap: int) -> list[float] | None:
     if not isinstance(v, list):
-        problems.append(f"{where} must be a list of numbers, not {_type_name(v)}")
+        problems.append(f"{where} must be a list of numbers, not {type_name(v)}")
         return None
     if not v:
         problems.append(f"{where} is empty")
@@ -467,7 +468,7 @@ def from_dict(spec: Any) -> Network:
     """
     problems: list[str] = []
     if not isinstance(spec, Mapping):
-        raise NetworkValidationError([f"a network must be a JSON object, not {_type_name(spec)}"])
+        raise NetworkValidationError([f"a network must be a JSON object, not {type_name(spec)}"])
     if spec.get("format") != FORMAT:
         problems.append(f"'format' must be {FORMAT!r}, not {spec.get('format')!r}")
     version = spec.get("version")
@@ -475,13 +476,13 @@ def from_dict(spec: Any) -> Network:
         problems.append(f"'version' must be {VERSION}, not {version!r}")
     name = spec.get("name", "network")
     if not isinstance(name, str):
-        problems.append(f"'name' must be a string, not {_type_name(name)}")
+        problems.append(f"'name' must be a string, not {type_name(name)}")
         name = "network"
     elif len(name) > MAX_NAME_LENGTH:
         problems.append(f"'name' is longer than {MAX_NAME_LENGTH} characters")
     layers_spec = spec.get("layers")
     if not isinstance(layers_spec, list):
-        problems.append(f"'layers' must be a list, not {_type_name(layers_spec)}")
+        problems.append(f"'layers' must be a list, not {type_name(layers_spec)}")
         raise NetworkValidationError(problems)
     if not layers_spec:
         problems.append("'layers' is empty: a network needs at least one layer")
@@ -495,7 +496,7 @@ def from_dict(spec: Any) -> Network:
     for k, ls in enumerate(layers_spec):
         where = f"layer {k}"
         if not isinstance(ls, Mapping):
-            problems.append(f"{where} must be an object, not {_type_name(ls)}")
+            problems.append(f"{where} must be an object, not {type_name(ls)}")
             prev_out = None
             continue
         act = ls.get("activation", "relu")
@@ -507,7 +508,7 @@ def from_dict(spec: Any) -> Network:
         rows: list[list[float]] | None = None
         cap_in = MAX_INPUTS if k == 0 else MAX_UNITS
         if not isinstance(w_spec, list):
-            problems.append(f"{where}: 'weight' must be a list of rows, not {_type_name(w_spec)}")
+            problems.append(f"{where}: 'weight' must be a list of rows, not {type_name(w_spec)}")
         elif not w_spec:
             problems.append(f"{where}: 'weight' is empty (a layer needs at least one unit)")
         elif len(w_spec) > MAX_UNITS:
