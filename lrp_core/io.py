@@ -1,6 +1,6 @@
 """Reading user-supplied text safely: JSON only, size and nesting capped.
 
-Nothing here unpickles or ``torch.load``s anything: an upload is bytes, it is
+Nothing here unpickles anything or opens PyTorch files: an upload is bytes, it is
 decoded as UTF-8 text and parsed as JSON (or CSV elsewhere), or refused.
 """
 
