@@ -36,14 +36,22 @@ def open_editor(page: Any, app_url: str, net: Network) -> None:
 
 def start_typing(page: Any, row: int, text: str) -> None:
     """Open the editor of layer 0's cell (unit ``row``, input x1) and type ``text`` (no Enter yet)."""
-    wait_for_app(page)  # a click during a rerun can land on a grid that is about to be replaced
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    assert box is not None
-    page.mouse.click(*cell_point(box, row))
-    page.keyboard.press("Enter")
-    page.locator("input.gdg-input").wait_for()
+    editor = page.locator("input.gdg-input")
+    for _ in range(5):
+        wait_for_app(page)  # a click during a rerun can land on a grid that is about to be replaced
+        grid = page.locator('[data-testid="stDataFrame"]').first
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        assert box is not None
+        page.mouse.click(*cell_point(box, row))
+        page.keyboard.press("Enter")
+        try:
+            editor.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")  # the click did not open the cell: measure and click again
+    else:
+        raise AssertionError(f"could not open the editor of row {row}'s cell")
     page.keyboard.press("Control+a")
     page.keyboard.type(text)
     page.wait_for_function("t => document.querySelector('input.gdg-input')?.value === t", arg=text, polling=50)
