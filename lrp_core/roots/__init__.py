@@ -15,6 +15,7 @@ from lrp_core.roots.base import (
     explain_layer,
     explain_output,
     make_root,
+    make_roots,
 )
 from lrp_core.roots.finders import is_segment_only
 from lrp_core.roots.rules import RULE_ALIASES, RULES, apply_rule, resolve_rule, search_direction
@@ -33,6 +34,7 @@ __all__ = [
     "finders",
     "is_segment_only",
     "make_root",
+    "make_roots",
     "resolve_rule",
     "rules",
     "search_direction",

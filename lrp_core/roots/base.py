@@ -24,11 +24,13 @@ Every finder in :data:`FINDERS` has the signature
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
 
+import numpy as np
 import torch
 
 from lrp_core.errors import LRPError
@@ -120,10 +122,38 @@ class RootProblem:
         return self.relevance(self.point)
 
     @cached_property
+    def pieces(self) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray | None], ...]:
+        """One pass over layers ``layer .. segment_stop-1`` at a, in float64
+        NumPy (for networks this small a NumPy call costs a fraction of a
+        torch call): per layer m, ``(W', b', active)`` with ``W' a' + b'``
+        layer m's pre-activation as a function of the layer input on a's
+        segment, and ``active`` a's units with ``z > 0`` (None for a linear
+        layer). The segment and the output map are both read from it."""
+        a = self.point.to(DTYPE).numpy()
+        m = np.eye(a.shape[0])
+        c = np.zeros(a.shape[0])
+        out: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
+        layers = self.network.layers[self.layer : self.segment_stop]
+        for layer, (w, b) in zip(layers, self.network.arrays[self.layer : self.segment_stop], strict=True):
+            wm = w @ m
+            bm = c @ w.T + b
+            if layer.is_relu:
+                active = wm @ a + bm > 0
+                m, c = wm * active[:, None], bm * active
+                out.append((wm, bm, active))
+            else:
+                m, c = wm, bm
+                out.append((wm, bm, None))
+        return tuple(out)
+
+    @cached_property
     def output_map(self) -> AffineMap:
         """The sub-network's output (layers ``layer .. stop-1``) on a's segment
-        as an affine map of the layer input (computed once)."""
-        return self.network.affine_map(self.point, start=self.layer, stop=self.stop)
+        as an affine map of the layer input (computed once, from :attr:`pieces`)."""
+        wm, bm, active = self.pieces[self.stop - 1 - self.layer]
+        if active is not None:
+            wm, bm = wm * active[:, None], bm * active
+        return AffineMap(torch.from_numpy(wm), torch.from_numpy(bm))
 
     @cached_property
     def affine(self) -> AffineMap:
@@ -131,7 +161,9 @@ class RootProblem:
         Gradients at roots are taken from here, never from autograd at a
         boundary point (whose one-sided derivative may belong to a neighbour)."""
         amap = self.output_map
-        return AffineMap(self.head @ amap.weight, self.head @ amap.bias + self.offset)
+        head = self.head.to(DTYPE).numpy()
+        return AffineMap(torch.from_numpy(head @ amap.weight.numpy()),
+                         torch.from_numpy(head @ amap.bias.numpy() + self.offset.to(DTYPE).numpy()))
 
     def select(self, rows: Sequence[int]) -> RootProblem:
         """The same problem for the explained rows ``rows`` only (in that
@@ -144,29 +176,36 @@ class RootProblem:
             tuple(self.neurons[r] for r in idx), self.segment_stop, nonnegative=self.nonnegative, box=self.box,
         )
         # fill the cached properties (frozen dataclass: through __dict__, as cached_property does)
+        sub.__dict__["pieces"] = self.pieces
         sub.__dict__["segment"] = self.segment
         sub.__dict__["output_map"] = self.output_map
         return sub
 
     @cached_property
     def segment(self) -> Segment:
-        maps = self.network.preactivation_maps(self.point, start=self.layer, stop=self.segment_stop)
-        layers = self.network.layers[self.layer : self.segment_stop]
         pattern = []
         rows, rhs = [], []
-        for layer, m in zip(layers, maps, strict=True):
-            if not layer.is_relu:
+        for wm, bm, active in self.pieces:
+            if active is None:
                 continue
-            z = m(self.point)
-            active = z > 0
-            pattern.append(active)
-            sign = active.to(DTYPE) * 2 - 1  # +1 active (z >= 0), -1 inactive (z <= 0)
-            rows.append(-sign.unsqueeze(1) * m.weight)
-            rhs.append(sign * m.bias)
+            pattern.append(torch.from_numpy(active))
+            sign = np.where(active, 1.0, -1.0)  # +1 active (z >= 0), -1 inactive (z <= 0)
+            rows.append(-sign[:, None] * wm)
+            rhs.append(sign * bm)
         d = self.dim
-        G = torch.cat(rows) if rows else torch.zeros(0, d, dtype=DTYPE)
-        g = torch.cat(rhs) if rhs else torch.zeros(0, dtype=DTYPE)
+        G = torch.from_numpy(np.concatenate(rows)) if rows else torch.zeros(0, d, dtype=DTYPE)
+        g = torch.from_numpy(np.concatenate(rhs)) if rhs else torch.zeros(0, dtype=DTYPE)
         return Segment(self.layer, self.segment_stop, tuple(pattern), G, g)
+
+    def relevance_np(self, a: np.ndarray) -> np.ndarray:
+        """:meth:`relevance` for float64 NumPy points (n, d) -> (n, n_explained)."""
+        out = a
+        layers = self.network.layers[self.layer : self.stop]
+        for layer, (w, b) in zip(layers, self.network.arrays[self.layer : self.stop], strict=True):
+            out = out @ w.T + b
+            if layer.is_relu:
+                out = np.maximum(out, 0.0)
+        return out @ self.head.numpy().T + self.offset.numpy()
 
     def pattern_key(self) -> str:
         """The segment's pattern as a string (a cache key for segment-only finders)."""
@@ -246,18 +285,47 @@ FINDERS: Registry[Finder] = Registry("root finder")
 
 def make_root(problem: RootProblem, index: int, root: Tensor | None, reason: str = "") -> Root:
     """Diagnostics for a candidate root of explained neuron ``index``."""
-    grad = problem.affine.weight[index]
-    if root is None:
-        return Root(problem.neurons[index], None, float("nan"), float("nan"), False,
-                    float("nan"), float("nan"), grad, reason or "no root")
-    root = root.to(DTYPE)
-    r_true = float(problem.relevance(root)[index])
-    r_aff = float(grad @ root + problem.affine.bias[index])
-    r_a = float(problem.relevance_at_point[index])
-    residual = abs(r_a - r_true - float(grad @ (problem.point - root)))
-    inside = bool(problem.segment.contains_closure(root))
-    return Root(problem.neurons[index], root, r_true, r_aff, inside,
-                float((root - problem.point).norm()), residual, grad, reason)
+    return make_roots(problem, [(index, root, reason)])[0]
+
+
+def make_roots(problem: RootProblem, items: Sequence[tuple[int, Tensor | None, str]]) -> tuple[Root, ...]:
+    """:func:`make_root` for several ``(index, root or None, reason)`` at once:
+    one pass of the network over all roots, in float64 NumPy. Per root: R(ã)
+    through the real network, R on a's segment at ã (affine map), whether ã
+    lies in the segment's closure, its distance to a, and the Taylor residual
+    ``|R(a) − R(ã) − ∇R·(a − ã)|`` with ∇R from a's segment."""
+    weight = problem.affine.weight
+    roots: list[Root | None] = [None] * len(items)
+    found = []
+    for n, (index, root, reason) in enumerate(items):
+        if root is None:
+            roots[n] = Root(problem.neurons[index], None, math.nan, math.nan, False, math.nan, math.nan,
+                            weight[index], reason or "no root")
+        else:
+            found.append((n, index, root.to(DTYPE), reason))
+    if found:
+        w_np, b_np = weight.numpy(), problem.affine.bias.numpy()
+        a = problem.point.to(DTYPE).numpy()
+        X = np.stack([r.numpy() for _, _, r, _ in found])
+        rows = np.array([index for _, index, _, _ in found])
+        picks = np.arange(len(found))
+        r_true = problem.relevance_np(X)[picks, rows]
+        r_at_a = problem.relevance_np(a[None, :])[0, rows]
+        grads = w_np[rows]
+        r_aff = (grads * X).sum(axis=1) + b_np[rows]
+        residual = np.abs(r_at_a - r_true - (grads * (a - X)).sum(axis=1))
+        seg = problem.segment
+        G, g = seg.G.numpy(), seg.g.numpy()
+        if G.shape[0]:
+            scale = seg.row_scale.numpy()[None, :] * (1.0 + np.abs(X).max(axis=1, keepdims=True))
+            inside = (g - X @ G.T >= -1e-9 * scale).all(axis=1)
+        else:
+            inside = np.ones(len(found), dtype=bool)
+        dist = np.sqrt(((X - a) ** 2).sum(axis=1))
+        for i, (n, index, root, reason) in enumerate(found):
+            roots[n] = Root(problem.neurons[index], root, float(r_true[i]), float(r_aff[i]), bool(inside[i]),
+                            float(dist[i]), float(residual[i]), weight[index], reason)
+    return tuple(r for r in roots if r is not None)
 
 
 def explain_output(
