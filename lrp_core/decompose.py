@@ -66,6 +66,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import torch
 
@@ -486,37 +487,41 @@ def _layer_step(
     use_cache: bool,
     progress: Callable[[float], None],
 ) -> tuple[LayerResult, Tensor, Tensor, int]:
-    """One layer: find roots, redistribute, return the next (p, q)."""
+    """One layer: find roots, redistribute, return the next (p, q). The
+    bookkeeping runs on float64 NumPy views (a layer has at most 64 neurons:
+    a NumPy call costs a fraction of a torch call at that size)."""
     d = h.shape[0]
-    n_out = head_diag.shape[0]
     nonneg = k > 0 and network.layers[k - 1].is_relu
-    explained = [j for j in range(n_out) if head_diag[j] != 0 or offset[j] != 0]
-    lost = [j for j in range(n_out) if j not in explained and upper_rel[j] != 0]
-    p_next = torch.zeros(d, dtype=DTYPE)
-    q_next = torch.zeros(d, dtype=DTYPE)
-    relevance = torch.zeros(d, dtype=DTYPE)
+    hd, off, up = head_diag.numpy(), offset.numpy(), upper_rel.numpy()
+    explained = np.flatnonzero((hd != 0) | (off != 0)).tolist()
+    lost = np.flatnonzero((hd == 0) & (off == 0) & (up != 0)).tolist()
+    p_next = np.zeros(d)
+    q_next = np.zeros(d)
+    relevance = np.zeros(d)
     nodes: list[RootNode] = []
     searches = hits = evals = 0
-    zero = torch.zeros(d, dtype=DTYPE)
+    zero = np.zeros(d)
 
     if explained:
         head = torch.diag(head_diag)[explained]
         problem = RootProblem(network, k, h, k + 1, head, offset[explained], tuple(explained),
                               seg_stop, nonnegative=nonneg)
-        grads = problem.affine.weight  # (n_explained, d): c_j on h's segment
-        biases = problem.affine.bias
+        grads = problem.affine.weight.numpy()  # (n_explained, d): c_j on h's segment
+        biases = problem.affine.bias.numpy()
+        flat = ~(grads != 0).any(axis=1)
         cacheable = use_cache and mode == "full" and spec.segment_only
         pattern = problem.pattern_key() if cacheable else ""
         found: dict[int, tuple[Tensor | None, str, bool]] = {}
         to_search: list[int] = []  # row indices into `explained`
+        keys: dict[int, tuple[Any, ...]] = {}
         for r, j in enumerate(explained):
-            if not bool((grads[r] != 0).any()):
+            if flat[r]:
                 found[r] = (None, "constant on the segment (inactive unit): nothing to pass down", False)
                 continue
             if cacheable:
-                key = (network.digest, mode, k, pattern, j, spec.key, output,
-                       _bits(head_diag[j]), _bits(offset[j]), nonneg)
-                got = cache.get(key)
+                keys[r] = (network.digest, mode, k, pattern, j, spec.key, output,
+                           _bits(hd[j]), _bits(off[j]), nonneg)
+                got = cache.get(keys[r])
                 if got is not None:
                     found[r] = (got[0], got[1], True)
                     hits += 1
@@ -535,45 +540,51 @@ def _layer_step(
                     raise LRPError(f"finder {spec.finder!r} returned no entry for neuron {j}")
                 found[r] = (root.root, root.reason, False)
                 if cacheable:
-                    key = (network.digest, mode, k, pattern, j, spec.key, output,
-                           _bits(head_diag[j]), _bits(offset[j]), nonneg)
-                    cache.put(key, root.root, root.reason)
+                    cache.put(keys[r], root.root, root.reason)
             searches += len(to_search)
             cache.searches += len(to_search)
 
-        roots_stack = torch.stack([
-            found[r][0] if found[r][0] is not None else h for r in range(len(explained))
-        ]).to(DTYPE)
-        has_root = torch.tensor([found[r][0] is not None for r in range(len(explained))])
-        true_rel = problem.relevance(roots_stack)
-        inside = problem.segment.contains_closure(roots_stack)
+        n_exp = len(explained)
+        h_np = h.to(DTYPE).numpy()
+        root_rows = [found[r][0] for r in range(n_exp)]
+        has = np.array([t is not None for t in root_rows])
+        R = np.stack([h_np if t is None else t.to(DTYPE).numpy() for t in root_rows])
+        value_here = grads @ h_np + biases
+        passed = np.where(has[:, None], grads * (h_np - R), 0.0)
+        at_root = (grads * R).sum(axis=1) + biases
+        unresolved = np.where(has, at_root, value_here)
+        p_next = grads[has].sum(axis=0) if has.any() else p_next
+        q_next = -(grads * R)[has].sum(axis=0) if has.any() else q_next
+        relevance = passed.sum(axis=0)
+        idx = np.arange(n_exp)
+        true_rel = problem.relevance_np(R)[idx, idx]
+        seg = problem.segment
+        G, g = seg.G.numpy(), seg.g.numpy()
+        if G.shape[0]:
+            scale = seg.row_scale.numpy()[None, :] * (1.0 + np.abs(R).max(axis=1, keepdims=True))
+            inside = (g - R @ G.T >= -1e-9 * scale).all(axis=1)
+        else:
+            inside = np.ones(n_exp, dtype=bool)
+        dist = np.sqrt(((R - h_np) ** 2).sum(axis=1))
         for r, j in enumerate(explained):
-            c = grads[r]
-            value_here = float(c @ h + biases[r])
             root_t, reason, cached = found[r]
             if root_t is None:
-                passed = zero.clone()
-                unresolved = value_here
-                rel_true, ins, dist = math.nan, False, math.nan
+                nodes.append(RootNode(k, j, float(value_here[r]), None, torch.from_numpy(grads[r].copy()),
+                                      torch.zeros(d, dtype=DTYPE), float(value_here[r]), math.nan, False,
+                                      math.nan, reason, cached))
             else:
-                root_t = root_t.to(DTYPE)
-                passed = c * (h - root_t)
-                unresolved = float(c @ root_t + biases[r])
-                p_next += c
-                q_next -= c * root_t
-                rel_true = float(true_rel[r, r])
-                ins = bool(inside[r]) and bool(has_root[r])
-                dist = float((root_t - h).norm())
-            relevance += passed
-            nodes.append(RootNode(k, j, value_here, root_t, c.clone(), passed, unresolved, rel_true,
-                                  ins, dist, reason, cached))
+                nodes.append(RootNode(k, j, float(value_here[r]), root_t.to(DTYPE),
+                                      torch.from_numpy(grads[r].copy()), torch.from_numpy(passed[r].copy()),
+                                      float(unresolved[r]), float(true_rel[r]), bool(inside[r]), float(dist[r]),
+                                      reason, cached))
     for j in lost:
-        nodes.append(RootNode(k, j, float(upper_rel[j]), None, zero.clone(), zero.clone(),
-                              float(upper_rel[j]), math.nan, False, math.nan,
+        nodes.append(RootNode(k, j, float(up[j]), None, torch.from_numpy(zero.copy()), torch.from_numpy(zero.copy()),
+                              float(up[j]), math.nan, False, math.nan,
                               "the unit is off at the point: its relevance cannot be passed down", False))
     nodes.sort(key=lambda n: n.neuron)
-    result = LayerResult(k, h.clone(), upper_rel.clone(), relevance, tuple(nodes), spec, searches, hits)
-    return result, p_next, q_next, evals
+    result = LayerResult(k, h.clone(), upper_rel.clone(), torch.from_numpy(relevance), tuple(nodes), spec,
+                         searches, hits)
+    return result, torch.from_numpy(p_next), torch.from_numpy(q_next), evals
 
 
 def decompose_many(

@@ -317,8 +317,9 @@ def _scaled_linprog(c: np.ndarray, A: Any, b: np.ndarray, lo: np.ndarray, hi: np
     c1 = c / col
     c1 = c1 / float(_pow2(np.array([float(np.abs(c1).max()) if c1.size else 0.0]))[0])
     if not duals and set(options) <= {"presolve"}:
-        res = milp(c1, constraints=LinearConstraint(sparse.csc_array(A1), -np.inf, b1), bounds=Bounds(lo1, hi1),
-                   options=dict(options))
+        # milp converts the matrix to CSC itself (once); a sparse A is handed over as CSC already
+        A2 = sparse.csc_array(A1) if sp else A1
+        res = milp(c1, constraints=LinearConstraint(A2, -np.inf, b1), bounds=Bounds(lo1, hi1), options=dict(options))
     else:
         res = linprog(c1, A_ub=A1, b_ub=b1, bounds=np.column_stack([lo1, hi1]), method="highs",
                       options=dict(options) or None)
