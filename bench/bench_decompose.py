@@ -26,7 +26,7 @@ from lrp_core.roots.finders import exact_per_neuron
 STUDY = {"n_steps": 2_000, "n_chains": 50, "n_warmup": 20_000}
 PROBE = {"n_steps": 200, "n_chains": 50, "n_warmup": 2_000}
 MCMC_BUDGET_S = 240.0
-EXACT_REPEATS = 5
+EXACT_REPEATS = 20
 NEIGHBOURS = 10
 
 

@@ -64,7 +64,8 @@ class Segment:
     def row_scale(self) -> Tensor:
         """``max(‖G_c‖, 1)`` per constraint row (computed once; used by
         :meth:`contains_closure`)."""
-        return self.G.norm(dim=1).clamp_min(1.0)
+        G = self.G.numpy()
+        return torch.from_numpy(np.maximum(np.sqrt((G * G).sum(axis=1)), 1.0))
 
     def contains_closure(self, a: Tensor, tol: float = 1e-9) -> Tensor:
         """Whether ``a`` (batched) lies in the closure, up to ``tol`` scaled by

@@ -409,12 +409,17 @@ def _solve_neuron(
         if better is not None:
             x = better
     # "+ 0.0" turns the solver's -0.0 into 0.0 (same value, cleaner output)
-    return torch.as_tensor(x, dtype=DTYPE) + 0.0, reason, n_lp
+    return _tensor(x), reason, n_lp
 
 
 _ZERO_TOL = 1e-9
 _ZERO_REASON = "R is 0 on the whole segment (gradient 0): every point of it is a root"
 _EMPTY_REASON = "the segment's closure is empty under the constraints (x >= 0 or the box exclude it)"
+
+
+def _tensor(x: np.ndarray) -> Tensor:
+    """A root as a float64 tensor of its own (``+ 0.0`` turns -0.0 into 0.0)."""
+    return torch.from_numpy(np.asarray(x, dtype=np.float64) + 0.0)
 
 
 def _scale(w: np.ndarray, bj: float, x: np.ndarray) -> float:
@@ -773,9 +778,9 @@ def exact_finder(
                 x_pen[j] = x
                 r = float(w @ x) + bj
                 if j in zero_rows:
-                    out[j] = (torch.as_tensor(x, dtype=DTYPE) + 0.0, _ZERO_REASON)
+                    out[j] = (_tensor(x), _ZERO_REASON)
                 elif abs(r) <= 1e-12 * _scale(w, bj, x) or _certified_minimum(G, g, lo, hi, math.copysign(1, r) * w, x):
-                    out[j] = (torch.as_tensor(x, dtype=DTYPE) + 0.0, _classify(w, bj, x)[2])
+                    out[j] = (_tensor(x), _classify(w, bj, x)[2])
                 else:
                     need_q.append(j)
     pending: list[tuple[int, np.ndarray, float, float, np.ndarray, str]] = []
@@ -797,9 +802,9 @@ def exact_finder(
                 lo_r, hi_r, reason = _classify(w, bj, x)
                 xp = x_pen.get(j)
                 if xp is not None and abs(float(w @ xp) + bj) <= abs(float(w @ x) + bj) + 1e-12 * _scale(w, bj, xp):
-                    out[j] = (torch.as_tensor(xp, dtype=DTYPE) + 0.0, reason)
+                    out[j] = (_tensor(xp), reason)
                 elif tie_break == "none" or _unique_block(blocks[i], row_m[i], lo_m[i], hi_m[i], 1e-9):
-                    out[j] = (torch.as_tensor(x, dtype=DTYPE) + 0.0, reason)
+                    out[j] = (_tensor(x), reason)
                 else:
                     pending.append((j, w, lo_r, hi_r, x, reason))
     if failed:
@@ -820,7 +825,7 @@ def exact_finder(
             else:
                 pick = picks[i]
             n_blocks += 1
-            out[j] = (torch.as_tensor(x if pick is None else pick, dtype=DTYPE) + 0.0, reason)
+            out[j] = (_tensor(x if pick is None else pick), reason)
     items: list[tuple[int, Tensor | None, str]] = []
     for j, found in enumerate(out):
         assert found is not None
