@@ -587,3 +587,67 @@ def test_cli_refuses_huge_mcmc_runs_with_exit_2(command: str, capsys: pytest.Cap
     assert captured.out == ""
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and "n_steps + n_warmup must be at most 300,000" in lines[0]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_scaled_lp_without_duals_goes_through_milp_and_agrees_with_linprog(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The solve that reads no dual values (scipy's milp, no integer variables)
+    gives linprog's optimum on random bounded LPs, and it is milp that ran."""
+    rng = np.random.default_rng(seed)
+    n, m = 6, 12
+    A = rng.normal(size=(m, n)) * 10.0 ** rng.integers(-3, 4, size=(m, 1))
+    x0 = rng.normal(size=n)
+    b = A @ x0 + rng.uniform(0.1, 1.0, size=m) * np.abs(A).sum(axis=1)  # x0 strictly inside
+    c = rng.normal(size=n)
+    lo, hi = x0 - 5.0, x0 + 5.0
+    calls: list[str] = []
+    real_milp, real_linprog = finders_mod.milp, finders_mod.linprog
+
+    def spy_milp(*args: object, **kwargs: object) -> object:
+        calls.append("milp")
+        return real_milp(*args, **kwargs)
+
+    def spy_linprog(*args: object, **kwargs: object) -> object:
+        calls.append("linprog")
+        return real_linprog(*args, **kwargs)
+
+    monkeypatch.setattr(finders_mod, "milp", spy_milp)
+    monkeypatch.setattr(finders_mod, "linprog", spy_linprog)
+    fast = finders_mod._scaled_linprog(c, A, b, lo, hi, {"presolve": False}, duals=False)
+    ref = finders_mod._scaled_linprog(c, A, b, lo, hi, {"presolve": False})
+    assert calls == ["milp", "linprog"]
+    assert fast.status == 0 and ref.status == 0
+    assert fast.fun == pytest.approx(ref.fun, rel=1e-9, abs=1e-9)
+    np.testing.assert_allclose(fast.x, ref.x, rtol=1e-7, atol=1e-7)
+    assert (A @ fast.x - b <= 1e-9 * (np.abs(A) @ np.abs(fast.x) + np.abs(b))).all()
+
+
+def test_make_roots_batch_equals_one_by_one_and_the_torch_pass() -> None:
+    """Batched diagnostics (one NumPy pass) give the same numbers as one root
+    at a time, and R(ã) agrees with the torch forward pass."""
+    from lrp_core.roots import make_root, make_roots
+
+    net = get_preset("dtd-mlp").network()
+    problem = explain_layer(net, default_input(net), 1, 2)
+    gen = torch.Generator().manual_seed(3)
+    a = problem.point
+    items = [(j, a + 0.05 * torch.randn(a.shape, generator=gen, dtype=torch.float64), f"r{j}")
+             for j in range(len(problem.neurons))]
+    items[2] = (2, None, "none here")
+    batch = make_roots(problem, items)
+    for (j, root, reason), got in zip(items, batch, strict=True):
+        one = make_root(problem, j, root, reason)
+        assert got.neuron == one.neuron == problem.neurons[j]
+        assert got.reason == one.reason
+        if root is None:
+            assert got.root is None and math.isnan(got.relevance)
+            continue
+        # (a batch goes through matrix-matrix products, one root through matrix-vector ones: ulps apart)
+        assert got.relevance == pytest.approx(one.relevance, rel=1e-12, abs=1e-12)
+        assert got.taylor_residual == pytest.approx(one.taylor_residual, abs=1e-12)
+        assert got.in_segment == one.in_segment
+        assert got.distance == pytest.approx(one.distance, rel=1e-12)
+        assert got.relevance == pytest.approx(float(problem.relevance(root)[j]), abs=1e-12)
+        assert got.in_segment == bool(problem.segment.contains_closure(root))

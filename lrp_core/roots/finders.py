@@ -685,7 +685,7 @@ def exact_finder(
         min_x  w_j·x + β_j   s.t.  G x <= g,  w_j·x + β_j >= 0  (x >= 0 if the
         layer input is post-ReLU; l <= x <= h if a box is given)
 
-    solved with HiGHS (scipy ``linprog``). Its minimum is 0 exactly when the
+    solved with HiGHS (through scipy: see :func:`_scaled_linprog`). Its minimum is 0 exactly when the
     closure holds a root; otherwise the reason says so and the minimiser is
     returned (if R < 0 on the whole closure, the point with the largest R).
 
