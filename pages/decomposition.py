@@ -101,6 +101,19 @@ def _compute(net: Network, x: tuple[float, ...], output: int, mode: str, spec: F
         return None
 
 
+#: the per-layer table's display: %g keeps rounding-sized errors short (-4e-16, not -0.0000000000000004)
+LAYER_COLUMNS = {
+    "upper_sum": st.column_config.NumberColumn("upper sum", format="%.6g"),
+    "sum": st.column_config.NumberColumn("sum", format="%.6g"),
+    "conservation_error": st.column_config.NumberColumn("conservation error", format="%.3g"),
+    "unresolved": st.column_config.NumberColumn("unresolved", format="%.4g"),
+    "step_error": st.column_config.NumberColumn("step error", format="%.3g"),
+    "negative": st.column_config.NumberColumn("negative", format="%.4g"),
+    "root_searches": st.column_config.NumberColumn("root searches"),
+    "cache_hits": st.column_config.NumberColumn("cache hits"),
+}
+
+
 def _tree(dec: Decomposition, key: str) -> None:
     """The root tree, one expander per layer (output first)."""
     for lr in dec.layers:
@@ -118,7 +131,12 @@ def _tree(dec: Decomposition, key: str) -> None:
                     "gradient c_j": ", ".join(f"{v:.4g}" for v in n.gradient.tolist()),
                     "note": n.reason,
                 })
-            st.dataframe(rows, hide_index=True, key=f"{key}_tree_{lr.layer}")
+            st.dataframe(rows, hide_index=True, key=f"{key}_tree_{lr.layer}", column_config={
+                "relevance R_j": st.column_config.NumberColumn(format="%.6g"),
+                "unresolved g_j(ã)": st.column_config.NumberColumn(format="%.4g"),
+                "passed down": st.column_config.NumberColumn(format="%.6g"),
+                "distance |a − ã|": st.column_config.NumberColumn(format="%.4g"),
+            })
             st.caption("Input of the layer a = (" + ", ".join(f"{v:.4g}" for v in lr.point.tolist()) + ")")
 
 
@@ -257,7 +275,7 @@ for d, tag in ((dec, "a"), (dec_b, "b")):
     if d is not None:
         if dec_b is not None:
             st.markdown(f"**{title_of(d)}**")
-        st.dataframe(d.layer_frame(), hide_index=True, key=f"dec_layers_{tag}_r{rev}")
+        st.dataframe(d.layer_frame(), hide_index=True, key=f"dec_layers_{tag}_r{rev}", column_config=LAYER_COLUMNS)
 
 st.subheader("Root tree")
 st.caption("One row per explained neuron: its relevance, the root found, the gradient used, what was passed "
