@@ -558,13 +558,7 @@ def _layer_step(
         relevance = passed.sum(axis=0)
         idx = np.arange(n_exp)
         true_rel = problem.relevance_np(R)[idx, idx]
-        seg = problem.segment
-        G, g = seg.G.numpy(), seg.g.numpy()
-        if G.shape[0]:
-            scale = seg.row_scale.numpy()[None, :] * (1.0 + np.abs(R).max(axis=1, keepdims=True))
-            inside = (g - R @ G.T >= -1e-9 * scale).all(axis=1)
-        else:
-            inside = np.ones(n_exp, dtype=bool)
+        inside = problem.segment.closure_mask(R)
         dist = np.sqrt(((R - h_np) ** 2).sum(axis=1))
         for r, j in enumerate(explained):
             root_t, reason, cached = found[r]

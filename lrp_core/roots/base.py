@@ -67,6 +67,15 @@ class Segment:
         G = self.G.numpy()
         return torch.from_numpy(np.maximum(np.sqrt((G * G).sum(axis=1)), 1.0))
 
+    def closure_mask(self, X: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+        """:meth:`contains_closure` for float64 NumPy points (n, d) -> (n,)
+        bools, same tolerance (the hot paths' variant)."""
+        G, g = self.G.numpy(), self.g.numpy()
+        if G.shape[0] == 0:
+            return np.ones(X.shape[0], dtype=bool)
+        scale = self.row_scale.numpy()[None, :] * (1.0 + np.abs(X).max(axis=1, keepdims=True))
+        return (g - X @ G.T >= -tol * scale).all(axis=1)
+
     def contains_closure(self, a: Tensor, tol: float = 1e-9) -> Tensor:
         """Whether ``a`` (batched) lies in the closure, up to ``tol`` scaled by
         each constraint row's norm."""
@@ -315,13 +324,7 @@ def make_roots(problem: RootProblem, items: Sequence[tuple[int, Tensor | None, s
         grads = w_np[rows]
         r_aff = (grads * X).sum(axis=1) + b_np[rows]
         residual = np.abs(r_at_a - r_true - (grads * (a - X)).sum(axis=1))
-        seg = problem.segment
-        G, g = seg.G.numpy(), seg.g.numpy()
-        if G.shape[0]:
-            scale = seg.row_scale.numpy()[None, :] * (1.0 + np.abs(X).max(axis=1, keepdims=True))
-            inside = (g - X @ G.T >= -1e-9 * scale).all(axis=1)
-        else:
-            inside = np.ones(len(found), dtype=bool)
+        inside = problem.segment.closure_mask(X)
         dist = np.sqrt(((X - a) ** 2).sum(axis=1))
         for i, (n, index, root, reason) in enumerate(found):
             roots[n] = Root(problem.neurons[index], root, float(r_true[i]), float(r_aff[i]), bool(inside[i]),
