@@ -110,7 +110,7 @@ class RootProblem:
         d = self.network.layers[self.layer].n_in
         if self.point.shape != (d,):
             raise LRPError(f"the point must have {d} values for layer {self.layer}'s input")
-        if not bool(torch.isfinite(self.point).all()):
+        if not np.isfinite(self.point.detach().to(DTYPE).numpy()).all():
             raise LRPError("the point must contain finite numbers only")
         n_out = self.network.layers[self.stop - 1].n_out
         if self.head.shape[1] != n_out or self.head.shape[0] != len(self.neurons):
@@ -319,8 +319,9 @@ def make_roots(problem: RootProblem, items: Sequence[tuple[int, Tensor | None, s
         X = np.stack([r.numpy() for _, _, r, _ in found])
         rows = np.array([index for _, index, _, _ in found])
         picks = np.arange(len(found))
-        r_true = problem.relevance_np(X)[picks, rows]
-        r_at_a = problem.relevance_np(a[None, :])[0, rows]
+        rel = problem.relevance_np(np.vstack([X, a[None, :]]))  # the roots and a in one pass
+        r_true = rel[picks, rows]
+        r_at_a = rel[-1, rows]
         grads = w_np[rows]
         r_aff = (grads * X).sum(axis=1) + b_np[rows]
         residual = np.abs(r_at_a - r_true - (grads * (a - X)).sum(axis=1))
@@ -349,10 +350,10 @@ def explain_output(
     for o in outs:
         if not 0 <= o < n_out:
             raise LRPError(f"output must be in 0..{n_out - 1}, not {o}")
-    head = torch.eye(n_out, dtype=DTYPE)[outs]
+    head = torch.from_numpy(np.eye(n_out)[outs])
     return RootProblem(
         network, layer, torch.as_tensor(point, dtype=DTYPE).reshape(-1), n_layers,
-        head, torch.zeros(len(outs), dtype=DTYPE), tuple(outs), n_layers,
+        head, torch.from_numpy(np.zeros(len(outs))), tuple(outs), n_layers,
         nonnegative=layer > 0 and network.layers[layer - 1].is_relu, box=box,
     )
 

@@ -748,8 +748,9 @@ def exact_finder(
     lo = np.array([-np.inf if v is None else v for v, _ in bounds])
     hi = np.array([np.inf if v is None else v for _, v in bounds])
     out: list[tuple[Tensor | None, str] | None] = [None] * n_rows
-    search = [j for j in range(n_rows) if W[j].any()]
-    flat = [j for j in range(n_rows) if not W[j].any()]
+    nonzero = W.any(axis=1)
+    search = np.flatnonzero(nonzero).tolist()
+    flat = np.flatnonzero(~nonzero).tolist()
     zero_rows: list[int] = []  # zero gradient and R = 0: the L1-least point of C (a P block)
     for j in flat:
         bj = float(beta[j])
