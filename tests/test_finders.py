@@ -649,5 +649,6 @@ def test_make_roots_batch_equals_one_by_one_and_the_torch_pass() -> None:
         assert got.taylor_residual == pytest.approx(one.taylor_residual, abs=1e-12)
         assert got.in_segment == one.in_segment
         assert got.distance == pytest.approx(one.distance, rel=1e-12)
-        assert got.relevance == pytest.approx(float(problem.relevance(root)[j]), abs=1e-12)
+        out = net.forward(root, start=problem.layer, stop=problem.stop).output  # torch's own pass
+        assert got.relevance == pytest.approx(float(problem.head[j] @ out + problem.offset[j]), abs=1e-12)
         assert got.in_segment == bool(problem.segment.contains_closure(root))

@@ -78,11 +78,9 @@ class Segment:
 
     def contains_closure(self, a: Tensor, tol: float = 1e-9) -> Tensor:
         """Whether ``a`` (batched) lies in the closure, up to ``tol`` scaled by
-        each constraint row's norm."""
-        if self.G.shape[0] == 0:
-            return torch.ones(a.shape[:-1], dtype=torch.bool)
-        scale = self.row_scale * (1.0 + a.abs().amax(-1, keepdim=True))
-        return (self.slack(a) >= -tol * scale).all(dim=-1)
+        each constraint row's norm (by :meth:`closure_mask`)."""
+        flat = a.detach().to(DTYPE).reshape(-1, a.shape[-1]).numpy()
+        return torch.from_numpy(self.closure_mask(flat, tol)).reshape(a.shape[:-1])
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,9 +120,10 @@ class RootProblem:
 
     def relevance(self, a: Tensor) -> Tensor:
         """R at points ``a`` (..., d) -> (..., n_explained), through the real
-        sub-network (exact; inside the segment it equals the affine map)."""
-        out = self.network.forward(a.to(DTYPE), start=self.layer, stop=self.stop).output
-        return torch.einsum("jo,...o->...j", self.head, out) + self.offset
+        sub-network (exact; inside the segment it equals the affine map; by
+        :meth:`relevance_np`)."""
+        flat = a.detach().to(DTYPE).reshape(-1, a.shape[-1]).numpy()
+        return torch.from_numpy(self.relevance_np(flat)).reshape(*a.shape[:-1], len(self.neurons))
 
     @cached_property
     def relevance_at_point(self) -> Tensor:
