@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from lrp_core.decompose import Decomposition, FinderSpec, decompose, decompose_many
+from lrp_core.decompose import Decomposition, FinderSpec, decompose, decompose_many, layer_problems
 from lrp_core.network import Network
 from lrp_core.presets import get_preset
 from lrp_core.roots import FINDERS, RootProblem, finders
@@ -38,29 +38,6 @@ def _stats(dec: Decomposition) -> tuple[float, float, float]:
     unresolved = sum(lr.unresolved for lr in dec.layers)
     step = max(abs(lr.step_error) for lr in dec.layers)
     return cons, unresolved, step
-
-
-def layer_problems(net: Network, x: torch.Tensor, dec: Decomposition) -> list[RootProblem]:
-    """The root problem of every layer of a full-backward run (every explained
-    row), rebuilt from its result the way ``decompose`` states them."""
-    n = len(net.layers)
-    trace = net.forward(x)
-    points = [x, *trace.post[:-1]]
-    p = torch.zeros(net.layers[-1].n_out, dtype=torch.float64)
-    p[dec.output] = 1.0
-    q = torch.zeros_like(p)
-    problems = []
-    for k in range(n - 1, -1, -1):
-        explained = [j for j in range(p.shape[0]) if p[j] != 0 or q[j] != 0]
-        if explained:
-            problems.append(RootProblem(net, k, points[k], k + 1, torch.diag(p)[explained], q[explained],
-                                        tuple(explained), n, nonnegative=k > 0 and net.layers[k - 1].is_relu))
-        p, q = torch.zeros(points[k].shape[0], dtype=torch.float64), torch.zeros(points[k].shape[0], dtype=torch.float64)
-        for node in dec.layer(k).nodes:
-            if node.root is not None:
-                p += node.gradient
-                q -= node.gradient * node.root
-    return problems
 
 
 def finder_times(problems: list[RootProblem]) -> list[tuple[str, float, int]]:
@@ -178,8 +155,9 @@ def main() -> None:
           f"{floor:.4f} s — the best ratio any exact run making these solves could reach here: "
           f"{t_mcmc / floor:.0f}×")
     print()
-    ftimes = finder_times(layer_problems(net, x, dec_exact))
-    print(f"exact finder alone on the {len(layer_problems(net, x, dec_exact))} layer problems of this run "
+    problems = layer_problems(net, dec_exact)
+    ftimes = finder_times(problems)
+    print(f"exact finder alone on the {len(problems)} layer problems of this run "
           f"(best of {EXACT_REPEATS}; segment and affine map included):")
     print(f"{'':<44} {'time [s]':>10} {'ratio':>9} {'HiGHS solves':>13}")
     for name, t, solves in ftimes:

@@ -471,6 +471,42 @@ def decompose(
     )
 
 
+def _layer_problem(network: Network, k: int, h: Tensor, head_diag: Tensor, offset: Tensor,
+                   explained: list[int], seg_stop: int) -> RootProblem:
+    """Layer k's root problem: explain ``head_diag[j] · h_{k+1,j} + offset[j]``
+    for the rows ``explained`` from layer k's input h, on the segment of
+    layers ``k .. seg_stop-1`` (x >= 0 if h is post-ReLU)."""
+    return RootProblem(network, k, h, k + 1, torch.diag(head_diag)[explained], offset[explained],
+                       tuple(explained), seg_stop, nonnegative=k > 0 and network.layers[k - 1].is_relu)
+
+
+def layer_problems(network: Network, dec: Decomposition) -> list[RootProblem]:
+    """The root problem of every layer of a full-backward decomposition (every
+    explained row, also those with a zero gradient), top layer first, rebuilt
+    from its result exactly as :func:`decompose` states them: for running
+    finders again on the same problems (benchmarks, cross-checks)."""
+    if dec.mode != "full":
+        raise LRPError("layer problems are rebuilt for full-backward decompositions only")
+    n = len(network.layers)
+    trace = network.forward(dec.x)
+    points = [dec.x.to(DTYPE), *trace.post[:-1]]
+    p = torch.zeros(network.layers[-1].n_out, dtype=DTYPE)
+    p[dec.output] = 1.0
+    q = torch.zeros_like(p)
+    problems = []
+    for k in range(n - 1, -1, -1):
+        explained = torch.nonzero((p != 0) | (q != 0)).flatten().tolist()
+        if explained:
+            problems.append(_layer_problem(network, k, points[k], p, q, explained, n))
+        p = torch.zeros(points[k].shape[0], dtype=DTYPE)
+        q = torch.zeros_like(p)
+        for node in dec.layer(k).nodes:
+            if node.root is not None:
+                p += node.gradient
+                q -= node.gradient * node.root
+    return problems
+
+
 def _layer_step(
     network: Network,
     k: int,
@@ -503,9 +539,7 @@ def _layer_step(
     zero = np.zeros(d)
 
     if explained:
-        head = torch.diag(head_diag)[explained]
-        problem = RootProblem(network, k, h, k + 1, head, offset[explained], tuple(explained),
-                              seg_stop, nonnegative=nonneg)
+        problem = _layer_problem(network, k, h, head_diag, offset, explained, seg_stop)
         grads = problem.affine.weight.numpy()  # (n_explained, d): c_j on h's segment
         biases = problem.affine.bias.numpy()
         flat = ~(grads != 0).any(axis=1)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from lrp_core.decompose import FinderSpec, decompose
+from lrp_core.decompose import FinderSpec, decompose, layer_problems
 from lrp_core.errors import LRPError
 from lrp_core.network import Network, from_layers
 from lrp_core.presets import default_input, get_preset
@@ -273,27 +273,9 @@ def test_exact_unique_vertex_needs_one_lp() -> None:
 
 def full_backward_problems(net: Network, x: torch.Tensor, output: int) -> list[RootProblem]:
     """The RootProblem of every layer of a full-backward decomposition with the
-    exact finder, rebuilt from its result as ``decompose`` states it (every
-    explained row, also those with a zero gradient)."""
+    exact finder, rebuilt from its result as ``decompose`` states it."""
     dec = decompose(net, x, output, mode="full", spec=FinderSpec.of("exact"), use_cache=False)
-    n = len(net.layers)
-    trace = net.forward(x)
-    points = [x, *trace.post[:-1]]
-    p = torch.zeros(net.layers[-1].n_out, dtype=D)
-    p[output] = 1.0
-    q = torch.zeros_like(p)
-    problems = []
-    for k in range(n - 1, -1, -1):
-        explained = [j for j in range(p.shape[0]) if p[j] != 0 or q[j] != 0]
-        if explained:
-            problems.append(RootProblem(net, k, points[k], k + 1, torch.diag(p)[explained], q[explained],
-                                        tuple(explained), n, nonnegative=k > 0 and net.layers[k - 1].is_relu))
-        p, q = torch.zeros(points[k].shape[0], dtype=D), torch.zeros(points[k].shape[0], dtype=D)
-        for node in dec.layer(k).nodes:
-            if node.root is not None:
-                p += node.gradient
-                q -= node.gradient * node.root
-    return problems
+    return layer_problems(net, dec)
 
 
 def assert_same_roots(batched: RootResult, reference: RootResult, atol: float = 1e-9) -> None:
