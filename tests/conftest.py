@@ -13,11 +13,12 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
@@ -34,6 +35,28 @@ CHROMIUM_ARGS = [
 ]
 APPTEST_TIMEOUT = 60.0
 APP_FILE = str(ROOT / "app.py")  # AppTest resolves relative paths against the calling file
+
+
+def open_app_page(page: str, *, net: Any = None, x: Sequence[float] | None = None,
+                  query: Mapping[str, str] | None = None) -> AppTest:
+    """A fresh AppTest session of the whole app on ``page``: app.py runs first
+    (with ``query`` as URL parameters), then the network ``net`` and/or the
+    input point ``x`` go into session state as the editor puts them there
+    (revision bumped), then the page runs; it must raise nothing."""
+    at = AppTest.from_file(APP_FILE, default_timeout=APPTEST_TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if net is not None:
+        at.session_state["lrp_network"] = net
+    if x is not None:
+        at.session_state["lrp_x"] = x
+    if net is not None or x is not None:
+        at.session_state["lrp_rev"] = at.session_state["lrp_rev"] + 1
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
 
 
 def reference_file(name: str) -> dict[str, Any]:
@@ -139,3 +162,14 @@ def wait_for_app(pg: Any) -> None:
     pg.wait_for_selector('[data-testid="stApp"]')
     pg.wait_for_selector('[data-testid="stMain"]')
     pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+
+
+def open_via_nav(pg: Any, app_url: str, link: str, path: str) -> None:
+    """Open the app, then follow the navigation link ``link`` to the page's
+    URL path ``path`` and wait for its run (a deep link on a fresh server is
+    tested on its own in test_browser_deeplink.py)."""
+    pg.goto(app_url)
+    wait_for_app(pg)
+    pg.get_by_role("link", name=link).first.click()
+    pg.wait_for_url(f"**/{path}*")
+    wait_for_app(pg)

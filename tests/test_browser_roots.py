@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import wait_for_app
+from tests.conftest import open_via_nav, wait_for_app
 
 # JS: the page coordinates of one marker of the clickable grid, and its data coordinates
 GRID_POINT_JS = """
@@ -42,14 +42,7 @@ X_TRACE_JS = """
 
 @pytest.mark.browser
 def test_click_on_plane_moves_x(app_url: str, page: Any, artifacts: Any) -> None:
-    # Open the app, then follow the navigation link to the page's URL path /roots. (Opening
-    # /roots directly in a fresh session runs pages/roots.py as a v1 pages/ script, without
-    # app.py; see the report: the pages folder needs a name Streamlit does not auto-scan.)
-    page.goto(app_url)
-    wait_for_app(page)
-    page.get_by_role("link", name="Root finding").first.click()
-    page.wait_for_url("**/roots*")
-    wait_for_app(page)
+    open_via_nav(page, app_url, "Root finding", "roots")
     page.get_by_text("Click anywhere on the plane").wait_for()
     page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')]"
                            ".some(el => (el.data || []).some(t => t.name === 'click grid'))")

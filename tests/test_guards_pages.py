@@ -11,21 +11,11 @@ from lrp_core import guards
 from lrp_core.errors import LRPError
 from lrp_core.network import Network, from_layers
 from lrp_core.presets import get_preset
-from tests.conftest import APPTEST_TIMEOUT, ROOT
+from tests.conftest import open_app_page
 
 
 def open_page(page: str, net: Network | None = None, x: tuple[float, ...] | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APPTEST_TIMEOUT)
-    at.run()
-    if net is not None:
-        at.session_state["lrp_network"] = net
-    if x is not None:
-        at.session_state["lrp_x"] = x
-    at.session_state["lrp_rev"] = at.session_state["lrp_rev"] + 1
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page(page, net=net, x=x)
 
 
 def texts(elements: object) -> str:

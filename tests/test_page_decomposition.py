@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from lrp_core.decompose import FinderSpec, decompose
 from lrp_core.presets import get_preset
-from tests.conftest import APPTEST_TIMEOUT, ROOT
+from tests.conftest import open_app_page
 
 PAGE = "pages/decomposition.py"
 
@@ -36,11 +36,7 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, bytes]]:
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APPTEST_TIMEOUT)
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    return at
+    return open_app_page(PAGE)
 
 
 def use_dtd(at: AppTest) -> None:

@@ -18,21 +18,14 @@ from streamlit.testing.v1 import AppTest
 from lrp_core.network import Network
 from lrp_core.presets import get_preset
 from lrp_core.urlstate import decode_network, encode_network
-from tests.conftest import APP_FILE, APPTEST_TIMEOUT
+from tests.conftest import open_app_page
 from ui.tables import table_key
 
 PAGE = "pages/editor.py"
 
 
 def open_editor(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP_FILE, default_timeout=APPTEST_TIMEOUT)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page(PAGE, query=query)
 
 
 def network(at: AppTest) -> Network:

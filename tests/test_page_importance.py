@@ -24,7 +24,7 @@ from streamlit.testing.v1 import AppTest
 
 from lrp_core.importance import MAX_WORK
 from lrp_core.presets import get_preset
-from tests.conftest import APPTEST_TIMEOUT, wait_for_app
+from tests.conftest import open_app_page, open_via_nav, wait_for_app
 from ui.tables import table_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,12 +35,7 @@ PAGE = "pages/importance.py"
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APPTEST_TIMEOUT)
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page(PAGE)
 
 
 def scores(at: AppTest) -> dict[str, list[float]]:
@@ -219,12 +214,7 @@ BAR_TRACES_JS = """() => {
 
 @pytest.mark.browser
 def test_browser_renders_charts_and_downloads_csv(app_url: str, page: Any, artifacts: Path) -> None:
-    # Follow the navigation link (opening /importance directly in a fresh session would run the
-    # page as a legacy pages/ script without app.py).
-    page.goto(app_url)
-    wait_for_app(page)
-    page.get_by_role("link", name="Neuron importance").first.click()
-    page.wait_for_url("**/importance*")
+    open_via_nav(page, app_url, "Neuron importance", "importance")
     page.get_by_text("Pruning curves").first.wait_for()
     wait_for_app(page)
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4")

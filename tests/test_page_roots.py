@@ -9,23 +9,16 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lrp_core.presets import get_preset
-from tests.conftest import APPTEST_TIMEOUT, ROOT
+from tests.conftest import open_app_page
 
 PAGE = "pages/roots.py"
 
 
 def open_page(net_name: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APPTEST_TIMEOUT)
-    at.run()
-    if net_name is not None:
-        preset = get_preset(net_name)
-        at.session_state["lrp_network"] = preset.network()
-        at.session_state["lrp_x"] = preset.default_input
-        at.session_state["lrp_rev"] = at.session_state["lrp_rev"] + 1
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    if net_name is None:
+        return open_app_page(PAGE)
+    preset = get_preset(net_name)
+    return open_app_page(PAGE, net=preset.network(), x=preset.default_input)
 
 
 def rev(at: AppTest) -> int:

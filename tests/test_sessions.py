@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from lrp_core.network import Network
 from lrp_core.presets import default_input, get_preset
 from lrp_core.urlstate import decode_network
-from tests.conftest import APP_FILE, APPTEST_TIMEOUT, ROOT
+from tests.conftest import ROOT, open_app_page
 from ui.tables import table_key
 
 NET, REV = "lrp_network", "lrp_rev"
@@ -29,12 +29,7 @@ NET, REV = "lrp_network", "lrp_rev"
 def open_page(page: str) -> AppTest:
     if not (ROOT / page).exists():
         pytest.skip(f"{page} does not exist yet")
-    at = AppTest.from_file(APP_FILE, default_timeout=APPTEST_TIMEOUT)
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page(page)
 
 
 def run_both(a: AppTest, b: AppTest) -> None:
