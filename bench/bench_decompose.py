@@ -57,13 +57,13 @@ def finder_times(problems: list[RootProblem]) -> list[tuple[str, float, int]]:
 
 
 def solver_seconds(net: Network, x: torch.Tensor, spec: FinderSpec) -> tuple[float, int]:
-    """Time spent inside scipy's HiGHS entry points (``milp``/``linprog`` as
+    """Time spent inside the HiGHS entry points (``highs_lp``/``linprog`` as
     the exact finder calls them) during one exact full-backward run, best of
     EXACT_REPEATS: the floor of any exact run that makes these solves. The
     module's two names are wrapped with a timer for these runs only and put
     back afterwards."""
     best, calls = float("inf"), 0
-    originals = {name: getattr(finders, name) for name in ("milp", "linprog")}
+    originals = {name: getattr(finders, name) for name in ("highs_lp", "linprog")}
     spent = [0.0, 0]
 
     def timed(func: Callable[..., Any]) -> Callable[..., Any]:

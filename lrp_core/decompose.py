@@ -548,12 +548,13 @@ def _layer_step(
         found: dict[int, tuple[Tensor | None, str, bool]] = {}
         to_search: list[int] = []  # row indices into `explained`
         keys: dict[int, tuple[Any, ...]] = {}
+        spec_key = spec.key if cacheable else ""
         for r, j in enumerate(explained):
             if flat[r]:
                 found[r] = (None, "constant on the segment (inactive unit): nothing to pass down", False)
                 continue
             if cacheable:
-                keys[r] = (network.digest, mode, k, pattern, j, spec.key, output,
+                keys[r] = (network.digest, mode, k, pattern, j, spec_key, output,
                            _bits(hd[j]), _bits(off[j]), nonneg)
                 got = cache.get(keys[r])
                 if got is not None:
@@ -594,15 +595,14 @@ def _layer_step(
         true_rel = problem.relevance_np(R)[idx, idx]
         inside = problem.segment.closure_mask(R)
         dist = np.sqrt(((R - h_np) ** 2).sum(axis=1))
+        grads_t, passed_t = torch.from_numpy(grads.copy()), torch.from_numpy(passed)  # rows: one node each
         for r, j in enumerate(explained):
             root_t, reason, cached = found[r]
             if root_t is None:
-                nodes.append(RootNode(k, j, float(value_here[r]), None, torch.from_numpy(grads[r].copy()),
-                                      torch.zeros(d, dtype=DTYPE), float(value_here[r]), math.nan, False,
-                                      math.nan, reason, cached))
+                nodes.append(RootNode(k, j, float(value_here[r]), None, grads_t[r], torch.zeros(d, dtype=DTYPE),
+                                      float(value_here[r]), math.nan, False, math.nan, reason, cached))
             else:
-                nodes.append(RootNode(k, j, float(value_here[r]), root_t.to(DTYPE),
-                                      torch.from_numpy(grads[r].copy()), torch.from_numpy(passed[r].copy()),
+                nodes.append(RootNode(k, j, float(value_here[r]), root_t.to(DTYPE), grads_t[r], passed_t[r],
                                       float(unresolved[r]), float(true_rel[r]), bool(inside[r]), float(dist[r]),
                                       reason, cached))
     for j in lost:

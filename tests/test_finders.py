@@ -572,11 +572,12 @@ def test_cli_refuses_huge_mcmc_runs_with_exit_2(command: str, capsys: pytest.Cap
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_scaled_lp_without_duals_goes_through_milp_and_agrees_with_linprog(
+def test_scaled_lp_without_duals_goes_through_highs_lp_and_agrees_with_linprog(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The solve that reads no dual values (scipy's milp, no integer variables)
-    gives linprog's optimum on random bounded LPs, and it is milp that ran."""
+    """The solve that reads no dual values (highs_lp: scipy's HiGHS through
+    its own binding) gives linprog's optimum on random bounded LPs, and it is
+    highs_lp that ran."""
     rng = np.random.default_rng(seed)
     n, m = 6, 12
     A = rng.normal(size=(m, n)) * 10.0 ** rng.integers(-3, 4, size=(m, 1))
@@ -585,25 +586,78 @@ def test_scaled_lp_without_duals_goes_through_milp_and_agrees_with_linprog(
     c = rng.normal(size=n)
     lo, hi = x0 - 5.0, x0 + 5.0
     calls: list[str] = []
-    real_milp, real_linprog = finders_mod.milp, finders_mod.linprog
+    real_highs, real_linprog = finders_mod.highs_lp, finders_mod.linprog
 
-    def spy_milp(*args: object, **kwargs: object) -> object:
-        calls.append("milp")
-        return real_milp(*args, **kwargs)
+    def spy_highs(*args: object, **kwargs: object) -> object:
+        calls.append("highs_lp")
+        return real_highs(*args, **kwargs)  # type: ignore[arg-type]
 
     def spy_linprog(*args: object, **kwargs: object) -> object:
         calls.append("linprog")
         return real_linprog(*args, **kwargs)
 
-    monkeypatch.setattr(finders_mod, "milp", spy_milp)
+    monkeypatch.setattr(finders_mod, "highs_lp", spy_highs)
     monkeypatch.setattr(finders_mod, "linprog", spy_linprog)
     fast = finders_mod._scaled_linprog(c, A, b, lo, hi, {"presolve": False}, duals=False)
     ref = finders_mod._scaled_linprog(c, A, b, lo, hi, {"presolve": False})
-    assert calls == ["milp", "linprog"]
+    assert calls == ["highs_lp", "linprog"]
     assert fast.status == 0 and ref.status == 0
     assert fast.fun == pytest.approx(ref.fun, rel=1e-9, abs=1e-9)
     np.testing.assert_allclose(fast.x, ref.x, rtol=1e-7, atol=1e-7)
     assert (A @ fast.x - b <= 1e-9 * (np.abs(A) @ np.abs(fast.x) + np.abs(b))).all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("layout", ["dense", "csr", "coo-with-zeros"])
+def test_highs_lp_matches_scipy_milp(seed: int, layout: str) -> None:
+    """highs_lp is scipy's public milp without milp's Python-side work: on
+    random LPs (some with unbounded variables, dense or sparse matrices,
+    explicit zeros and duplicate entries) it returns milp's status, optimum
+    and point."""
+    from scipy import sparse
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    rng = np.random.default_rng(100 + seed)
+    n, m = 8, 14
+    A = rng.normal(size=(m, n)) * (rng.random(size=(m, n)) < 0.6)
+    x0 = rng.normal(size=n)
+    b = A @ x0 + rng.uniform(0.0, 1.0, size=m)
+    c = rng.normal(size=n)
+    lo = np.where(rng.random(n) < 0.3, -np.inf, x0 - 3.0)
+    hi = np.where(rng.random(n) < 0.3, np.inf, x0 + 3.0)
+    if layout == "dense":
+        A_in: object = A
+    elif layout == "csr":
+        A_in = sparse.csr_array(A)
+    else:  # explicit zero entries and a duplicate split in two halves
+        r, k = np.nonzero(A)
+        rows = np.concatenate([r, r, [0, 1]])
+        cols = np.concatenate([k, k, [0, 1]])
+        vals = np.concatenate([A[r, k] / 2, A[r, k] / 2, [0.0, 0.0]])
+        A_in = sparse.coo_array((vals, (rows, cols)), shape=A.shape)
+    ours = finders_mod.highs_lp(c, A_in, b, lo, hi)
+    ref = milp(c, constraints=LinearConstraint(A, -np.inf, b), bounds=Bounds(lo, hi), options={"presolve": False})
+    assert ours.status == ref.status
+    if ref.status == 0:
+        assert ours.fun == pytest.approx(ref.fun, rel=1e-12, abs=1e-12)
+        np.testing.assert_allclose(ours.x, ref.x, rtol=1e-9, atol=1e-9)
+    else:
+        assert ours.x is None and ours.fun is None
+
+
+def test_highs_lp_reports_infeasible_and_unbounded_like_milp() -> None:
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    A = np.array([[1.0, 1.0]])
+    cases = [  # (c, b, lo, hi): x + y <= -1 with x, y >= 0; then min -x with x unbounded above
+        (np.array([1.0, 1.0]), np.array([-1.0]), np.zeros(2), np.full(2, np.inf)),
+        (np.array([-1.0, 0.0]), np.array([np.inf]), np.zeros(2), np.full(2, np.inf)),
+    ]
+    for c, b, lo, hi in cases:
+        ours = finders_mod.highs_lp(c, A, b, lo, hi)
+        ref = milp(c, constraints=LinearConstraint(A, -np.inf, b), bounds=Bounds(lo, hi))
+        assert ours.status == ref.status != 0
+        assert ours.x is None and ours.message
 
 
 def test_make_roots_batch_equals_one_by_one_and_the_torch_pass() -> None:

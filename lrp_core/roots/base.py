@@ -54,7 +54,10 @@ class Segment:
 
     @property
     def pattern_string(self) -> str:
-        return "".join("1" if b else "0" for m in self.pattern for b in m.reshape(-1).tolist())
+        if not self.pattern:
+            return ""
+        bits = np.concatenate([m.reshape(-1).numpy() for m in self.pattern]).astype(np.uint8)
+        return (bits + ord("0")).tobytes().decode("ascii")
 
     def slack(self, a: Tensor) -> Tensor:
         """``g - G a`` per constraint (>= 0 inside the closure); batched."""

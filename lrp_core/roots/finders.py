@@ -31,13 +31,19 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp, nnls
+
+try:  # the HiGHS binding that ships inside scipy (what scipy's milp and linprog call): see highs_lp
+    from scipy.optimize._highspy import _core as _HIGHS_CORE
+except ImportError:  # pragma: no cover - another scipy layout: highs_lp falls back to scipy's milp
+    _HIGHS_CORE = None
 
 from lrp_core.errors import LRPError
 from lrp_core.roots.base import DTYPE, FINDERS, Root, RootProblem, RootResult, make_root, make_roots
@@ -266,6 +272,102 @@ def _abs_max(A: Any, axis: int) -> np.ndarray:
     return np.abs(A).max(axis=axis)
 
 
+@dataclass
+class LPResult:
+    """The answer of :func:`highs_lp`: ``status`` 0 = optimal (as scipy's
+    milp: 2 infeasible, 3 unbounded, 4 anything else), ``x`` and ``fun``
+    only when optimal."""
+
+    status: int
+    x: np.ndarray | None
+    fun: float | None
+    message: str
+
+
+class CSC(NamedTuple):
+    """A matrix column by column, as HiGHS takes it: ``start`` (columns + 1),
+    row ``index`` and ``value`` per entry (int32 indices, no zeros)."""
+
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+    shape: tuple[int, int]
+
+
+def _csc(A: Any) -> CSC:
+    """:class:`CSC` of a dense or sparse A (duplicates summed, zeros dropped)."""
+    if isinstance(A, CSC):
+        return A
+    if sparse.issparse(A):
+        C = sparse.csc_array(A, copy=True)
+        C.sum_duplicates()
+        C.eliminate_zeros()
+        return CSC(C.indptr.astype(np.int32), C.indices.astype(np.int32),
+                   np.ascontiguousarray(C.data, dtype=np.float64), (int(C.shape[0]), int(C.shape[1])))
+    A = np.asarray(A, dtype=np.float64)
+    cols, rows = np.nonzero(A.T)  # column by column, rows ascending within a column
+    start = np.zeros(A.shape[1] + 1, dtype=np.int32)
+    np.cumsum(np.bincount(cols, minlength=A.shape[1]), out=start[1:])
+    return CSC(start, rows.astype(np.int32), A[rows, cols], (int(A.shape[0]), int(A.shape[1])))
+
+
+def _blocks_csc(blocks: np.ndarray) -> CSC:
+    """:class:`CSC` of the block-diagonal matrix of ``blocks`` (k × m × n),
+    straight from the blocks (block by block, column by column, rows
+    ascending: the order of the assembled matrix's CSC)."""
+    k, m, n = blocks.shape
+    kk, cc, rr = np.nonzero(blocks.transpose(0, 2, 1))
+    start = np.zeros(k * n + 1, dtype=np.int32)
+    np.cumsum(np.bincount(kk * n + cc, minlength=k * n), out=start[1:])
+    return CSC(start, (kk * m + rr).astype(np.int32), blocks[kk, rr, cc], (k * m, k * n))
+
+
+_STATUS = {"kOptimal": 0, "kInfeasible": 2, "kUnbounded": 3}
+
+
+def highs_lp(c: np.ndarray, A: Any, b: np.ndarray, lo: np.ndarray, hi: np.ndarray, *,
+             presolve: bool = False) -> LPResult:
+    """``min c·x  s.t.  A x <= b,  lo <= x <= hi`` (±inf = no bound) by the
+    HiGHS that ships inside scipy, primal solution only. ``A`` is a dense or
+    sparse matrix or a :class:`CSC`.
+
+    It makes the calls scipy's ``milp`` makes for an LP (a HiGHS instance,
+    the options, ``passModel``, ``run``, the column values), through the
+    binding ``milp`` itself uses (``scipy.optimize._highspy._core``), without
+    ``milp``'s Python-side work: its option checks, its conversions, and a
+    per-column Python loop that reads bound marginals for every column.
+    That work cost about 1.3 ms per call on the exact finder's LPs of 100
+    columns, more than half of some solves. The solver, its options and its
+    answer are the same (checked against ``milp`` and ``linprog`` in the
+    tests). The binding is private to scipy, which requirements.txt pins; if
+    it cannot be imported this falls back to ``milp``."""
+    csc = _csc(A)
+    m, n = csc.shape
+    if _HIGHS_CORE is None:  # pragma: no cover - see the import
+        mat = sparse.csc_array((csc.value, csc.index, csc.start), shape=csc.shape)
+        res = milp(c, constraints=LinearConstraint(mat, -np.inf, b), bounds=Bounds(lo, hi),
+                   options={"presolve": presolve})
+        return LPResult(int(res.status), res.x, None if res.x is None else float(res.fun), str(res.message))
+    core = _HIGHS_CORE
+    h = core._Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("presolve", "on" if presolve else "off")
+    f64 = np.ascontiguousarray
+    loaded = h.passModel(n, m, int(csc.value.size), int(core.MatrixFormat.kColwise), int(core.ObjSense.kMinimize),
+                         0.0, f64(c, dtype=np.float64), f64(lo, dtype=np.float64), f64(hi, dtype=np.float64),
+                         np.full(m, -np.inf), f64(b, dtype=np.float64), csc.start, csc.index,
+                         f64(csc.value, dtype=np.float64), np.zeros(n, dtype=np.int32))
+    if loaded == core.HighsStatus.kError:
+        return LPResult(4, None, None, "HiGHS refused the model")
+    if h.run() == core.HighsStatus.kError:
+        return LPResult(4, None, None, h.modelStatusToString(h.getModelStatus()))
+    status = h.getModelStatus()
+    if status != core.HighsModelStatus.kOptimal:
+        return LPResult(_STATUS.get(status.name, 4), None, None, h.modelStatusToString(status))
+    x = np.array(h.getSolution().col_value)
+    return LPResult(0, x, float(c @ x), h.modelStatusToString(status))
+
+
 #: uniform variable scaling kicks in when the right-hand sides and bounds leave [2^-16, 2^16]
 _RHS_RANGE = 2.0**16
 
@@ -290,12 +392,10 @@ def _scaled_linprog(c: np.ndarray, A: Any, b: np.ndarray, lo: np.ndarray, hi: np
     the normalised copy's units, where a tolerance of 1e-9 is relative.
 
     With ``duals=False`` (the caller reads no dual values) and no options
-    but ``presolve``, the same LP goes to HiGHS through scipy's ``milp``
-    (no integer variables: a plain LP solve by the same HiGHS), whose
-    Python-side set-up costs about 1 ms less per call than ``linprog``'s
-    (it checks 2 HiGHS options instead of 5 and skips linprog's input
-    cleaning); its result has ``x``, ``fun`` and ``status`` (0 = optimal)
-    but no marginals."""
+    but ``presolve``, the same LP goes to the same HiGHS through
+    :func:`highs_lp`, which skips ``linprog``'s Python-side set-up (about
+    2 ms per call here); its result has ``x``, ``fun`` and ``status``
+    (0 = optimal) but no marginals."""
     sp = sparse.issparse(A)
     row = np.ones(A.shape[0])
     col = np.ones(A.shape[1])
@@ -308,24 +408,57 @@ def _scaled_linprog(c: np.ndarray, A: Any, b: np.ndarray, lo: np.ndarray, hi: np
         else:
             col *= f
             A1 = sparse.csr_array(A1 @ sparse.diags_array(1.0 / f)) if sp else A1 / f
-    b1 = b / row
-    lo1, hi1 = lo * col, hi * col
-    mags = np.concatenate([np.abs(b1), np.abs(lo1[np.isfinite(lo1)]), np.abs(hi1[np.isfinite(hi1)])])
-    m = float(mags.max()) if mags.size else 0.0
-    sigma = float(_pow2(np.array([m]))[0]) if m > _RHS_RANGE or 0.0 < m < 1.0 / _RHS_RANGE else 1.0
-    b1, lo1, hi1 = b1 / sigma, lo1 / sigma, hi1 / sigma
-    c1 = c / col
-    c1 = c1 / float(_pow2(np.array([float(np.abs(c1).max()) if c1.size else 0.0]))[0])
+    c1, b1, lo1, hi1, sigma = _scale_vectors(c, b, lo, hi, row, col)
+    res: Any
     if not duals and set(options) <= {"presolve"}:
-        # milp converts the matrix to CSC itself (once); a sparse A is handed over as CSC already
-        A2 = sparse.csc_array(A1) if sp else A1
-        res = milp(c1, constraints=LinearConstraint(A2, -np.inf, b1), bounds=Bounds(lo1, hi1), options=dict(options))
+        res = highs_lp(c1, A1, b1, lo1, hi1, presolve=bool(options.get("presolve", True)))
     else:
         res = linprog(c1, A_ub=A1, b_ub=b1, bounds=np.column_stack([lo1, hi1]), method="highs",
                       options=dict(options) or None)
     if res.status == 0:
         res.x = res.x / col * sigma
         res.fun = float(c @ res.x)
+    return res
+
+
+def _scale_vectors(c: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray, row: np.ndarray,
+                   col: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """The vectors of :func:`_scaled_linprog`'s copy for row and column
+    factors ``row``, ``col``: (c', b', lo', hi', σ)."""
+    b1 = b / row
+    lo1, hi1 = lo * col, hi * col
+    mags = np.concatenate([np.abs(b1), np.abs(lo1[np.isfinite(lo1)]), np.abs(hi1[np.isfinite(hi1)])])
+    m = float(mags.max()) if mags.size else 0.0
+    sigma = float(_pow2(np.array([m]))[0]) if m > _RHS_RANGE or 0.0 < m < 1.0 / _RHS_RANGE else 1.0
+    c1 = c / col
+    c1 = c1 / float(_pow2(np.array([float(np.abs(c1).max()) if c1.size else 0.0]))[0])
+    return c1, b1 / sigma, lo1 / sigma, hi1 / sigma, sigma
+
+
+def _scaled_blocks(cost: np.ndarray, blocks: np.ndarray, rhs: np.ndarray, lo: np.ndarray,
+                   hi: np.ndarray) -> LPResult:
+    """:func:`_scaled_linprog` without duals (:func:`highs_lp`) for the
+    block-diagonal matrix of ``blocks`` (k × m × n), never assembled: the
+    row and column factors are computed on the blocks (a row's or column's
+    other entries are zero, so they are the assembled matrix's factors and
+    the copy is the same LP) and the CSC arrays come straight from them."""
+    B = blocks
+    k, m, n = B.shape
+    row, col = np.ones((k, m)), np.ones((k, n))
+    for axis in (2, 1, 2):  # rows, columns, rows again, as in _scaled_linprog
+        f = _pow2(np.abs(B).max(axis=axis))
+        if axis == 2:
+            row *= f
+            B = B / f[:, :, None]
+        else:
+            col *= f
+            B = B / f[:, None, :]
+    row_f, col_f = row.reshape(-1), col.reshape(-1)
+    c1, b1, lo1, hi1, sigma = _scale_vectors(cost, rhs, lo, hi, row_f, col_f)
+    res = highs_lp(c1, _blocks_csc(B), b1, lo1, hi1, presolve=False)
+    if res.status == 0 and res.x is not None:
+        res.x = res.x / col_f * sigma
+        res.fun = float(cost @ res.x)
     return res
 
 
@@ -482,14 +615,14 @@ PENALTY = 1e3
 DENSE_LIMIT = 40_000
 
 
-def _solve(c: np.ndarray, A: Any, b: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, duals: bool = True) -> Any:
+def _solve(c: np.ndarray, A: Any, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> Any:
     """:func:`_lp` for a sparse ``A`` (passed dense when small) and bounds as
     arrays (±inf = none): HiGHS (presolve off), solved again with tolerances
     1e-10 only if the answer violates a constraint by more than 1e-12
     relative."""
     if sparse.issparse(A) and A.shape[0] * A.shape[1] <= DENSE_LIMIT:
         A = A.toarray()  # scipy's sparse input checks cost more than the conversion of a small matrix
-    res = _scaled_linprog(c, A, b, lo, hi, _BATCH_OPTIONS, duals=duals)
+    res = _scaled_linprog(c, A, b, lo, hi, _BATCH_OPTIONS)
     if res.status != 0:
         return res
     x = res.x
@@ -498,6 +631,25 @@ def _solve(c: np.ndarray, A: Any, b: np.ndarray, lo: np.ndarray, hi: np.ndarray,
     if bool((A @ x - b <= 1e-12 * scale).all() and (x >= lo - tol).all() and (x <= hi + tol).all()):
         return res
     return _scaled_linprog(c, A, b, lo, hi, {**_BATCH_OPTIONS, **_HIGHS})
+
+
+def _solve_blocks(cost: np.ndarray, blocks: np.ndarray, rhs: np.ndarray, lo: np.ndarray,
+                  hi: np.ndarray) -> Any:
+    """:func:`_solve` without duals for the block-diagonal matrix of
+    ``blocks`` (k × m × n), kept as blocks (:func:`_scaled_blocks`); the
+    retry with tolerances 1e-10 assembles it."""
+    res = _scaled_blocks(cost, blocks, rhs, lo, hi)
+    if res.status != 0:
+        return res
+    k, m, n = blocks.shape
+    X = res.x.reshape(k, n)
+    R = rhs.reshape(k, m)
+    scale = np.einsum("kmn,kn->km", np.abs(blocks), np.abs(X)) + np.abs(R) + 1.0
+    tol = 1e-12 * (1.0 + np.abs(res.x))
+    if bool((np.einsum("kmn,kn->km", blocks, X) - R <= 1e-12 * scale).all()
+            and (res.x >= lo - tol).all() and (res.x <= hi + tol).all()):
+        return res
+    return _scaled_linprog(cost, _block_matrix(blocks), rhs, lo, hi, {**_BATCH_OPTIONS, **_HIGHS})
 
 
 def _block_diag(groups: Sequence[np.ndarray]) -> sparse.csr_array:
@@ -585,8 +737,7 @@ def _batched_tie_break(
         wM, wc = w @ M, float(w @ centre)
         blocks[i, m], blocks[i, m + 1] = wM, -wM
         rhs[i, m], rhs[i, m + 1] = hi_r - wc, wc - lo_r
-    res = _solve(np.tile(cost, k), _block_matrix(blocks), rhs.reshape(-1), np.tile(y_lo, k), np.tile(y_hi, k),
-                 duals=False)
+    res = _solve_blocks(np.tile(cost, k), blocks, rhs.reshape(-1), np.tile(y_lo, k), np.tile(y_hi, k))
     if res.status != 0:
         return None
     return centre + res.x.reshape(k, n_var) @ M.T
@@ -767,21 +918,28 @@ def exact_finder(
     pen_rows = [] if tie_break == "none" else search + zero_rows
     if pen_rows:
         blocks, rhs, cost, v_lo, v_hi, M = _p_blocks(G, g, Wn[pen_rows], beta_n[pen_rows], lo, hi, centre)
-        res = _solve(cost, _block_matrix(blocks), rhs, v_lo, v_hi, duals=False)
+        res = _solve_blocks(cost, blocks, rhs, v_lo, v_hi)
         calls += 1
         n_blocks += len(pen_rows)
         if res.status != 0:
             failed = True
         else:
-            X = centre + res.x.reshape(len(pen_rows), -1)[:, :-1] @ M.T
+            X = centre + res.x.reshape(len(pen_rows), -1)[:, :-1] @ M.T + 0.0  # + 0.0: no -0.0 (see _tensor)
+            Wp, bp = W[pen_rows], beta[pen_rows]
+            r_all = (Wp * X).sum(axis=1) + bp
+            # _scale per row, at once: roots (|R| <= 1e-12 relative) need no certificate
+            is_root = np.abs(r_all) <= 1e-12 * (np.abs(Wp).sum(axis=1) * (1.0 + np.abs(X).max(axis=1)) + np.abs(bp))
+            X_t = torch.from_numpy(X)
+            zero_set = set(zero_rows)
             for i, j in enumerate(pen_rows):
-                w, bj, x = W[j], float(beta[j]), X[i]
+                x, r = X[i], float(r_all[i])
                 x_pen[j] = x
-                r = float(w @ x) + bj
-                if j in zero_rows:
-                    out[j] = (_tensor(x), _ZERO_REASON)
-                elif abs(r) <= 1e-12 * _scale(w, bj, x) or _certified_minimum(G, g, lo, hi, math.copysign(1, r) * w, x):
-                    out[j] = (_tensor(x), _classify(w, bj, x)[2])
+                if j in zero_set:
+                    out[j] = (X_t[i], _ZERO_REASON)
+                elif is_root[i]:
+                    out[j] = (X_t[i], "")  # |R| <= 1e-12 relative: _classify's reason is "" too
+                elif _certified_minimum(G, g, lo, hi, math.copysign(1, r) * W[j], x):
+                    out[j] = (X_t[i], _classify(W[j], float(beta[j]), x)[2])
                 else:
                     need_q.append(j)
     pending: list[tuple[int, np.ndarray, float, float, np.ndarray, str]] = []
