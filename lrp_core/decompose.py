@@ -73,7 +73,7 @@ import torch
 import lrp_core.roots  # noqa: F401  (importing it registers every finder)
 from lrp_core.errors import LRPError
 from lrp_core.network import Network
-from lrp_core.roots.base import FINDERS, RootProblem
+from lrp_core.roots.base import FINDERS, Root, RootProblem
 
 Tensor = torch.Tensor
 DTYPE = torch.float64
@@ -546,6 +546,7 @@ def _layer_step(
         cacheable = use_cache and mode == "full" and spec.segment_only
         pattern = problem.pattern_key() if cacheable else ""
         found: dict[int, tuple[Tensor | None, str, bool]] = {}
+        diagnosed: dict[int, Root] = {}  # rows whose finder result carries the root's diagnostics
         to_search: list[int] = []  # row indices into `explained`
         keys: dict[int, tuple[Any, ...]] = {}
         spec_key = spec.key if cacheable else ""
@@ -574,6 +575,7 @@ def _layer_step(
                 if root is None:
                     raise LRPError(f"finder {spec.finder!r} returned no entry for neuron {j}")
                 found[r] = (root.root, root.reason, False)
+                diagnosed[r] = root
                 if cacheable:
                     cache.put(keys[r], root.root, root.reason)
             searches += len(to_search)
@@ -591,10 +593,17 @@ def _layer_step(
         p_next = grads[has].sum(axis=0) if has.any() else p_next
         q_next = -(grads * R)[has].sum(axis=0) if has.any() else q_next
         relevance = passed.sum(axis=0)
-        idx = np.arange(n_exp)
-        true_rel = problem.relevance_np(R)[idx, idx]
-        inside = problem.segment.closure_mask(R)
-        dist = np.sqrt(((R - h_np) ** 2).sum(axis=1))
+        # R(ã) through the network, closure membership and distance: from the finder's result when
+        # it has them (the same formulas: base.make_roots), computed here for cache hits only
+        true_rel = np.array([diagnosed[r].relevance if r in diagnosed else math.nan for r in range(n_exp)])
+        inside = np.array([diagnosed[r].in_segment if r in diagnosed else False for r in range(n_exp)])
+        dist = np.array([diagnosed[r].distance if r in diagnosed else math.nan for r in range(n_exp)])
+        rest = [r for r in range(n_exp) if r not in diagnosed and has[r]]
+        if rest:
+            Rr = R[rest]
+            true_rel[rest] = problem.relevance_np(Rr)[np.arange(len(rest)), rest]
+            inside[rest] = problem.segment.closure_mask(Rr)
+            dist[rest] = np.sqrt(((Rr - h_np) ** 2).sum(axis=1))
         grads_t, passed_t = torch.from_numpy(grads.copy()), torch.from_numpy(passed)  # rows: one node each
         for r, j in enumerate(explained):
             root_t, reason, cached = found[r]

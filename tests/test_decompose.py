@@ -266,6 +266,29 @@ def test_cache_changes_nothing_and_cuts_searches_on_dtd_mlp() -> None:
     assert all(n.cached for d in on[1:] for lr in d.layers for n in lr.nodes if n.root is not None)
 
 
+def test_cached_nodes_carry_the_same_diagnostics_as_searched_ones() -> None:
+    """A node served from the cache gets R at the root, closure membership
+    and distance computed by decompose itself; a searched node takes them
+    from the finder's result. Both give the same numbers."""
+    net, x = dtd()
+    pts = same_segment_points(net, x, 2, 1e-4, 3)
+    on, cache = decompose_many(net, pts, 0, mode="full", spec=EXACT)
+    off = decompose(net, pts[1], 0, mode="full", spec=EXACT, use_cache=False)
+    assert cache.hits > 0
+    checked = 0
+    for la, lb in zip(on[1].layers, off.layers, strict=True):
+        for na, nb in zip(la.nodes, lb.nodes, strict=True):
+            assert na.in_segment == nb.in_segment
+            if na.root is None:
+                continue
+            assert na.cached and not nb.cached
+            assert na.relevance_true == pytest.approx(nb.relevance_true, rel=1e-12, abs=1e-12)
+            assert na.distance == pytest.approx(nb.distance, rel=1e-12, abs=1e-12)
+            assert na.in_segment
+            checked += 1
+    assert checked == off.root_searches
+
+
 def test_cache_across_segments_stays_exact() -> None:
     """Points in different segments: the cache may only reuse what is exact."""
     net, x = dtd()

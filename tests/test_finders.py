@@ -660,6 +660,42 @@ def test_highs_lp_reports_infeasible_and_unbounded_like_milp() -> None:
         assert ours.x is None and ours.message
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_block_lp_kept_as_blocks_is_the_assembled_lp(seed: int) -> None:
+    """_solve_blocks never assembles the block-diagonal matrix: its CSC arrays
+    are the assembled matrix's, its scale factors are too (the same
+    power-of-two copy, so the same point comes back) and its optimum is
+    linprog's on the assembled LP, with rows and columns of very different
+    sizes."""
+    rng = np.random.default_rng(200 + seed)
+    k, m, n = 4, 7, 5
+    blocks = rng.normal(size=(k, m, n)) * (rng.random(size=(k, m, n)) < 0.7)
+    blocks *= 10.0 ** rng.integers(-6, 7, size=(k, m, 1)) * 10.0 ** rng.integers(-4, 5, size=(k, 1, n))
+    x0 = rng.normal(size=(k, n))
+    rhs = (np.einsum("kmn,kn->km", blocks, x0)
+           + rng.uniform(0.1, 1.0, size=(k, m)) * np.abs(blocks).sum(axis=2)).reshape(-1)
+    cost = rng.normal(size=k * n)
+    lo, hi = (x0 - 3.0).reshape(-1), (x0 + 3.0).reshape(-1)
+    A = finders_mod._block_matrix(blocks)
+    if not isinstance(A, np.ndarray):
+        A = A.toarray()
+    Bt, row, col = finders_mod._block_factors(blocks)
+    A1, row_ref, col_ref = finders_mod._equilibrate(A)
+    np.testing.assert_array_equal(row, row_ref)
+    np.testing.assert_array_equal(col, col_ref)
+    ours = finders_mod._blocks_csc(Bt)
+    ref = finders_mod._csc(A1)
+    for got, want in zip(ours[:3], ref[:3], strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert ours.shape == ref.shape
+    kept = finders_mod._solve_blocks(cost, blocks, rhs, lo, hi)
+    assembled = finders_mod._scaled_linprog(cost, A, rhs, lo, hi, {"presolve": False}, duals=False)
+    np.testing.assert_array_equal(kept.x, assembled.x)  # the same LP copy: bit for bit
+    full = finders_mod._solve(cost, A, rhs, lo, hi)  # linprog, with duals
+    assert kept.fun == pytest.approx(full.fun, rel=1e-9, abs=1e-9)
+    np.testing.assert_allclose(kept.x, full.x, rtol=1e-7, atol=1e-7)
+
+
 def test_make_roots_batch_equals_one_by_one_and_the_torch_pass() -> None:
     """Batched diagnostics (one NumPy pass) give the same numbers as one root
     at a time, and R(ã) agrees with the torch forward pass."""

@@ -311,15 +311,18 @@ def _csc(A: Any) -> CSC:
     return CSC(start, rows.astype(np.int32), A[rows, cols], (int(A.shape[0]), int(A.shape[1])))
 
 
-def _blocks_csc(blocks: np.ndarray) -> CSC:
-    """:class:`CSC` of the block-diagonal matrix of ``blocks`` (k × m × n),
-    straight from the blocks (block by block, column by column, rows
-    ascending: the order of the assembled matrix's CSC)."""
-    k, m, n = blocks.shape
-    kk, cc, rr = np.nonzero(blocks.transpose(0, 2, 1))
+def _blocks_csc(blocks_t: np.ndarray) -> CSC:
+    """:class:`CSC` of the block-diagonal matrix of blocks given transposed
+    (``blocks_t``: k × n × m, block i's columns as rows, C-contiguous): its
+    entries in memory order are the assembled matrix's, column by column."""
+    k, n, m = blocks_t.shape
+    flat_all = blocks_t.reshape(-1)
+    flat = np.flatnonzero(flat_all != 0)
+    col = flat // m  # block * n + column within the block = the assembled matrix's column
     start = np.zeros(k * n + 1, dtype=np.int32)
-    np.cumsum(np.bincount(kk * n + cc, minlength=k * n), out=start[1:])
-    return CSC(start, (kk * m + rr).astype(np.int32), blocks[kk, rr, cc], (k * m, k * n))
+    np.cumsum(np.bincount(col, minlength=k * n), out=start[1:])
+    index = (col // n) * m + flat % m
+    return CSC(start, index.astype(np.int32), flat_all[flat], (k * m, k * n))
 
 
 _STATUS = {"kOptimal": 0, "kInfeasible": 2, "kUnbounded": 3}
@@ -396,18 +399,7 @@ def _scaled_linprog(c: np.ndarray, A: Any, b: np.ndarray, lo: np.ndarray, hi: np
     :func:`highs_lp`, which skips ``linprog``'s Python-side set-up (about
     2 ms per call here); its result has ``x``, ``fun`` and ``status``
     (0 = optimal) but no marginals."""
-    sp = sparse.issparse(A)
-    row = np.ones(A.shape[0])
-    col = np.ones(A.shape[1])
-    A1 = A
-    for axis in (1, 0, 1):  # rows, columns, rows again (max-norm equilibration in powers of two)
-        f = _pow2(_abs_max(A1, axis))
-        if axis == 1:
-            row *= f
-            A1 = sparse.csr_array(sparse.diags_array(1.0 / f) @ A1) if sp else A1 / f[:, None]
-        else:
-            col *= f
-            A1 = sparse.csr_array(A1 @ sparse.diags_array(1.0 / f)) if sp else A1 / f
+    A1, row, col = _equilibrate(A)
     c1, b1, lo1, hi1, sigma = _scale_vectors(c, b, lo, hi, row, col)
     res: Any
     if not duals and set(options) <= {"presolve"}:
@@ -419,6 +411,43 @@ def _scaled_linprog(c: np.ndarray, A: Any, b: np.ndarray, lo: np.ndarray, hi: np
         res.x = res.x / col * sigma
         res.fun = float(c @ res.x)
     return res
+
+
+def _equilibrate(A: Any) -> tuple[Any, np.ndarray, np.ndarray]:
+    """Max-norm equilibration in powers of two: rows, columns, rows again.
+    Returns ``(R A C, row factors, column factors)`` with ``R = diag(1/row)``,
+    ``C = diag(1/col)``."""
+    sp = sparse.issparse(A)
+    row = np.ones(A.shape[0])
+    col = np.ones(A.shape[1])
+    A1 = A
+    for axis in (1, 0, 1):
+        f = _pow2(_abs_max(A1, axis))
+        if axis == 1:
+            row *= f
+            A1 = sparse.csr_array(sparse.diags_array(1.0 / f) @ A1) if sp else A1 / f[:, None]
+        else:
+            col *= f
+            A1 = sparse.csr_array(A1 @ sparse.diags_array(1.0 / f)) if sp else A1 / f
+    return A1, row, col
+
+
+def _block_factors(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_equilibrate` for the block-diagonal matrix of ``blocks``
+    (k × m × n), on the blocks: a row's or column's other entries are zero,
+    so its factor is the assembled matrix's. Returns the scaled blocks
+    transposed (k × n × m, C-contiguous: :func:`_blocks_csc`'s input) and
+    the row (k·m) and column (k·n) factors. On the transposed blocks a
+    row's maximum is a reduction over a middle axis, several times faster
+    than over a short last one; every factor is a power of two, so dividing
+    by a product of factors gives exactly the successive divisions."""
+    Bt = np.ascontiguousarray(blocks.transpose(0, 2, 1))
+    At = np.abs(Bt)
+    r1 = _pow2(At.max(axis=1))  # (k, m): rows
+    col = _pow2((At / r1[:, None, :]).max(axis=2))  # (k, n): columns
+    r2 = _pow2((At / (r1[:, None, :] * col[:, :, None])).max(axis=1))  # rows again
+    row = r1 * r2
+    return Bt / (row[:, None, :] * col[:, :, None]), row.reshape(-1), col.reshape(-1)
 
 
 def _scale_vectors(c: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray, row: np.ndarray,
@@ -442,20 +471,9 @@ def _scaled_blocks(cost: np.ndarray, blocks: np.ndarray, rhs: np.ndarray, lo: np
     row and column factors are computed on the blocks (a row's or column's
     other entries are zero, so they are the assembled matrix's factors and
     the copy is the same LP) and the CSC arrays come straight from them."""
-    B = blocks
-    k, m, n = B.shape
-    row, col = np.ones((k, m)), np.ones((k, n))
-    for axis in (2, 1, 2):  # rows, columns, rows again, as in _scaled_linprog
-        f = _pow2(np.abs(B).max(axis=axis))
-        if axis == 2:
-            row *= f
-            B = B / f[:, :, None]
-        else:
-            col *= f
-            B = B / f[:, None, :]
-    row_f, col_f = row.reshape(-1), col.reshape(-1)
+    Bt, row_f, col_f = _block_factors(blocks)
     c1, b1, lo1, hi1, sigma = _scale_vectors(cost, rhs, lo, hi, row_f, col_f)
-    res = highs_lp(c1, _blocks_csc(B), b1, lo1, hi1, presolve=False)
+    res = highs_lp(c1, _blocks_csc(Bt), b1, lo1, hi1, presolve=False)
     if res.status == 0 and res.x is not None:
         res.x = res.x / col_f * sigma
         res.fun = float(cost @ res.x)
