@@ -307,18 +307,19 @@ def make_roots(problem: RootProblem, items: Sequence[tuple[int, Tensor | None, s
     lies in the segment's closure, its distance to a, and the Taylor residual
     ``|R(a) − R(ã) − ∇R·(a − ã)|`` with ∇R from a's segment."""
     weight = problem.affine.weight
+    rows_w = weight.unbind(0)  # one view per explained row, made at once
     roots: list[Root | None] = [None] * len(items)
     found = []
     for n, (index, root, reason) in enumerate(items):
         if root is None:
             roots[n] = Root(problem.neurons[index], None, math.nan, math.nan, False, math.nan, math.nan,
-                            weight[index], reason or "no root")
+                            rows_w[index], reason or "no root")
         else:
-            found.append((n, index, root.to(DTYPE), reason))
+            found.append((n, index, root if root.dtype == DTYPE else root.to(DTYPE), reason))
     if found:
         w_np, b_np = weight.numpy(), problem.affine.bias.numpy()
         a = problem.point.to(DTYPE).numpy()
-        X = np.stack([r.numpy() for _, _, r, _ in found])
+        X = torch.stack([r for _, _, r, _ in found]).numpy()
         rows = np.array([index for _, index, _, _ in found])
         picks = np.arange(len(found))
         rel = problem.relevance_np(np.vstack([X, a[None, :]]))  # the roots and a in one pass
@@ -329,9 +330,9 @@ def make_roots(problem: RootProblem, items: Sequence[tuple[int, Tensor | None, s
         residual = np.abs(r_at_a - r_true - (grads * (a - X)).sum(axis=1))
         inside = problem.segment.closure_mask(X)
         dist = np.sqrt(((X - a) ** 2).sum(axis=1))
-        for i, (n, index, root, reason) in enumerate(found):
-            roots[n] = Root(problem.neurons[index], root, float(r_true[i]), float(r_aff[i]), bool(inside[i]),
-                            float(dist[i]), float(residual[i]), weight[index], reason)
+        numbers = zip(r_true.tolist(), r_aff.tolist(), inside.tolist(), dist.tolist(), residual.tolist(), strict=True)
+        for (n, index, root, reason), (rt, ra, ins, di, re) in zip(found, numbers, strict=True):
+            roots[n] = Root(problem.neurons[index], root, rt, ra, ins, di, re, rows_w[index], reason)
     return tuple(r for r in roots if r is not None)
 
 
