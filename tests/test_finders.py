@@ -645,6 +645,24 @@ def test_highs_lp_matches_scipy_milp(seed: int, layout: str) -> None:
         assert ours.x is None and ours.fun is None
 
 
+def test_highs_lp_falls_back_to_milp_without_the_binding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without scipy's private HiGHS binding highs_lp goes through the public
+    milp and gives the same answer (dense, sparse and block CSC input)."""
+    from scipy import sparse
+
+    rng = np.random.default_rng(7)
+    A = rng.normal(size=(9, 5))
+    x0 = rng.normal(size=5)
+    b = A @ x0 + 0.5
+    c, lo, hi = rng.normal(size=5), x0 - 2.0, x0 + 2.0
+    direct = finders_mod.highs_lp(c, A, b, lo, hi)
+    monkeypatch.setattr(finders_mod, "_HIGHS_CORE", None)
+    for A_in in (A, sparse.csr_array(A), finders_mod._csc(A)):
+        fallback = finders_mod.highs_lp(c, A_in, b, lo, hi)
+        assert fallback.status == direct.status == 0
+        np.testing.assert_allclose(fallback.x, direct.x, rtol=1e-9, atol=1e-9)
+
+
 def test_highs_lp_reports_infeasible_and_unbounded_like_milp() -> None:
     from scipy.optimize import Bounds, LinearConstraint, milp
 
