@@ -476,7 +476,11 @@ def _layer_problem(network: Network, k: int, h: Tensor, head_diag: Tensor, offse
     """Layer k's root problem: explain ``head_diag[j] · h_{k+1,j} + offset[j]``
     for the rows ``explained`` from layer k's input h, on the segment of
     layers ``k .. seg_stop-1`` (x >= 0 if h is post-ReLU)."""
-    return RootProblem(network, k, h, k + 1, torch.diag(head_diag)[explained], offset[explained],
+    rows = np.asarray(explained, dtype=np.int64)
+    hd = head_diag.to(DTYPE).numpy()
+    head = np.zeros((rows.size, hd.shape[0]))
+    head[np.arange(rows.size), rows] = hd[rows]  # the rows `explained` of diag(head_diag)
+    return RootProblem(network, k, h, k + 1, torch.from_numpy(head), torch.from_numpy(offset.to(DTYPE).numpy()[rows]),
                        tuple(explained), seg_stop, nonnegative=k > 0 and network.layers[k - 1].is_relu)
 
 
