@@ -398,7 +398,9 @@ def _scaled_linprog(c: np.ndarray, A: Any, b: np.ndarray, lo: np.ndarray, hi: np
     but ``presolve``, the same LP goes to the same HiGHS through
     :func:`highs_lp`, which skips ``linprog``'s Python-side set-up (about
     2 ms per call here); its result has ``x``, ``fun`` and ``status``
-    (0 = optimal) but no marginals."""
+    (0 = optimal) but no marginals. The finders' block LPs take that route
+    without assembling their matrix (:func:`_scaled_blocks`); this one is
+    their assembled-matrix reference in the tests."""
     A1, row, col = _equilibrate(A)
     c1, b1, lo1, hi1, sigma = _scale_vectors(c, b, lo, hi, row, col)
     res: Any
