@@ -714,6 +714,46 @@ def test_block_lp_kept_as_blocks_is_the_assembled_lp(seed: int) -> None:
     np.testing.assert_allclose(kept.x, full.x, rtol=1e-7, atol=1e-7)
 
 
+def test_block_solve_retries_when_the_answer_breaks_a_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    """_solve_blocks accepts a solver answer only if it meets every row and
+    bound to 1e-12 relative (_satisfies); an answer 1e-6 outside its bounds is solved
+    again on the assembled matrix with tighter tolerances."""
+    assert finders_mod._satisfies(np.array([1.0]), np.array([1.0]), np.array([1.0]), np.zeros(1), -np.ones(1),
+                                  np.ones(1))
+    assert not finders_mod._satisfies(np.array([1.0 + 1e-9]), np.array([1.0]), np.array([1.0]), np.zeros(1),
+                                      -np.ones(1), np.ones(1))
+    assert not finders_mod._satisfies(np.array([0.0]), np.array([0.0]), np.array([1.0]), np.array([1.0 + 1e-9]),
+                                      -np.ones(1), np.ones(1))
+    rng = np.random.default_rng(5)
+    blocks = rng.normal(size=(3, 4, 2))
+    x0 = rng.normal(size=(3, 2))
+    rhs = (np.einsum("kmn,kn->km", blocks, x0) + 0.5).reshape(-1)
+    cost, lo, hi = rng.normal(size=6), (x0 - 2.0).reshape(-1), (x0 + 2.0).reshape(-1)
+    real = finders_mod._scaled_blocks
+
+    def off_by_a_little(*args: object) -> object:
+        res = real(*args)  # type: ignore[arg-type]
+        res.x = np.asarray(args[4]) + 1e-6  # above every upper bound
+        return res
+
+    calls: list[dict[str, object]] = []
+    real_linprog = finders_mod._scaled_linprog
+
+    def spy(*args: object, **kwargs: object) -> object:
+        calls.append(dict(args[5]))  # type: ignore[call-overload]
+        return real_linprog(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(finders_mod, "_scaled_blocks", off_by_a_little)
+    monkeypatch.setattr(finders_mod, "_scaled_linprog", spy)
+    res = finders_mod._solve_blocks(cost, blocks, rhs, lo, hi)
+    assert len(calls) == 1
+    assert calls[0]["primal_feasibility_tolerance"] == finders_mod._HIGHS["primal_feasibility_tolerance"]
+    A = finders_mod._block_matrix(blocks)
+    assert (A @ res.x - rhs <= 1e-9).all() and (res.x <= hi + 1e-9).all()
+    ref = real_linprog(cost, A, rhs, lo, hi, {"presolve": False})
+    np.testing.assert_allclose(res.x, ref.x, rtol=1e-7, atol=1e-7)
+
+
 def test_make_roots_batch_equals_one_by_one_and_the_torch_pass() -> None:
     """Batched diagnostics (one NumPy pass) give the same numbers as one root
     at a time, and R(ã) agrees with the torch forward pass."""

@@ -645,12 +645,19 @@ def _solve(c: np.ndarray, A: Any, b: np.ndarray, lo: np.ndarray, hi: np.ndarray)
     res = _scaled_linprog(c, A, b, lo, hi, _BATCH_OPTIONS)
     if res.status != 0:
         return res
-    x = res.x
-    scale = abs(A) @ np.abs(x) + np.abs(b) + 1.0
-    tol = 1e-12 * (1.0 + np.abs(x))
-    if bool((A @ x - b <= 1e-12 * scale).all() and (x >= lo - tol).all() and (x <= hi + tol).all()):
+    if _satisfies(A @ res.x, abs(A) @ np.abs(res.x), b, res.x, lo, hi):
         return res
     return _scaled_linprog(c, A, b, lo, hi, {**_BATCH_OPTIONS, **_HIGHS})
+
+
+def _satisfies(ax: np.ndarray, abs_ax: np.ndarray, b: np.ndarray, x: np.ndarray, lo: np.ndarray,
+               hi: np.ndarray) -> bool:
+    """Whether a solver's x meets ``A x <= b`` and its bounds to 1e-12
+    relative (``ax`` = A x, ``abs_ax`` = |A| |x|): else the LP is solved
+    again with tighter tolerances."""
+    tol = 1e-12 * (1.0 + np.abs(x))
+    return bool((ax - b <= 1e-12 * (abs_ax + np.abs(b) + 1.0)).all()
+                and (x >= lo - tol).all() and (x <= hi + tol).all())
 
 
 def _solve_blocks(cost: np.ndarray, blocks: np.ndarray, rhs: np.ndarray, lo: np.ndarray,
@@ -661,13 +668,11 @@ def _solve_blocks(cost: np.ndarray, blocks: np.ndarray, rhs: np.ndarray, lo: np.
     res = _scaled_blocks(cost, blocks, rhs, lo, hi)
     if res.status != 0:
         return res
-    k, m, n = blocks.shape
+    k, _, n = blocks.shape
     X = res.x.reshape(k, n)
-    R = rhs.reshape(k, m)
-    scale = np.einsum("kmn,kn->km", np.abs(blocks), np.abs(X)) + np.abs(R) + 1.0
-    tol = 1e-12 * (1.0 + np.abs(res.x))
-    if bool((np.einsum("kmn,kn->km", blocks, X) - R <= 1e-12 * scale).all()
-            and (res.x >= lo - tol).all() and (res.x <= hi + tol).all()):
+    ax = np.einsum("kmn,kn->km", blocks, X).reshape(-1)
+    abs_ax = np.einsum("kmn,kn->km", np.abs(blocks), np.abs(X)).reshape(-1)
+    if _satisfies(ax, abs_ax, rhs, res.x, lo, hi):
         return res
     return _scaled_linprog(cost, _block_matrix(blocks), rhs, lo, hi, {**_BATCH_OPTIONS, **_HIGHS})
 
