@@ -73,7 +73,7 @@ import torch
 import lrp_core.roots  # noqa: F401  (importing it registers every finder)
 from lrp_core.errors import LRPError
 from lrp_core.network import Network
-from lrp_core.roots.base import FINDERS, Root, RootProblem
+from lrp_core.roots.base import FINDERS, Root, RootProblem, Workspace
 
 Tensor = torch.Tensor
 DTYPE = torch.float64
@@ -426,6 +426,7 @@ def decompose(
     gen = generator if generator is not None else torch.Generator().manual_seed(int(seed))
     cache = cache if cache is not None else RootCache()
     hits0, misses0, searches0 = cache.hits, cache.misses, cache.searches
+    workspace = Workspace()  # one solver instance for every layer's root search
 
     trace = network.forward(xt)
     points = [xt, *trace.post[:-1]]  # points[k] = input of layer k
@@ -454,7 +455,7 @@ def decompose(
             offset, seg_stop = torch.zeros_like(head_diag), k + 1
         result, p, q, evals = _layer_step(
             network, k, h, head_diag, offset, seg_stop, upper_rel, specs[k], mode, output,
-            gen, cache, use_cache, sub_progress,
+            gen, cache, use_cache, sub_progress, workspace,
         )
         evaluations += evals
         layers.append(result)
@@ -526,6 +527,7 @@ def _layer_step(
     cache: RootCache,
     use_cache: bool,
     progress: Callable[[float], None],
+    workspace: Workspace,
 ) -> tuple[LayerResult, Tensor, Tensor, int]:
     """One layer: find roots, redistribute, return the next (p, q). The
     bookkeeping runs on float64 NumPy views (a layer has at most 64 neurons:
@@ -570,7 +572,7 @@ def _layer_step(
         if to_search:
             sub = problem if len(to_search) == len(explained) else problem.select(to_search)
             entry = FINDERS.get(spec.finder)
-            res = entry.func(sub, generator=gen, progress=progress, **spec.kwargs())
+            res = entry.func(sub, generator=gen, progress=progress, workspace=workspace, **spec.kwargs())
             evals += int(res.evaluations)
             by_neuron = {root.neuron: root for root in res.roots}
             for r in to_search:

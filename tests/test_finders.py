@@ -14,7 +14,15 @@ from lrp_core.decompose import FinderSpec, decompose, layer_problems
 from lrp_core.errors import LRPError
 from lrp_core.network import Network, from_layers
 from lrp_core.presets import default_input, get_preset
-from lrp_core.roots import FINDERS, RootProblem, RootResult, explain_layer, explain_output, is_segment_only
+from lrp_core.roots import (
+    FINDERS,
+    RootProblem,
+    RootResult,
+    Workspace,
+    explain_layer,
+    explain_output,
+    is_segment_only,
+)
 from lrp_core.roots import finders as finders_mod
 from lrp_core.roots.finders import exact_per_neuron
 
@@ -306,9 +314,11 @@ def test_exact_batched_matches_per_neuron_dtd_full_backward(tie_break: str) -> N
         assert_same_roots(batched, reference)
         reasons |= {r.reason.split(";")[0].split(" = ")[0] for r in batched.roots}
         assert batched.evaluations <= 3
-        solves.append(batched.evaluations)
-    # one HiGHS solve per layer here (the per-neuron reference needs one or two per neuron)
-    assert solves == [1] * len(problems)
+        solves.append((batched.evaluations, batched.extra["closed_form"]))
+    # one HiGHS solve per layer here (the per-neuron reference needs one or two per neuron), but
+    # for the top layer: its one root lies on an axis and is found in closed form (_axis_roots)
+    assert solves[0] == (0, 1)
+    assert [s[0] for s in solves[1:]] == [1] * (len(problems) - 1)
     # the run covers roots, no root with R > 0, R < 0 everywhere and constant rows
     assert "" in reasons and "R < 0 on the whole segment" in reasons
     assert "no point with R" in reasons and any(r.startswith("R is constant") for r in reasons)
@@ -676,6 +686,110 @@ def test_highs_lp_reports_infeasible_and_unbounded_like_milp() -> None:
         ref = milp(c, constraints=LinearConstraint(A, -np.inf, b), bounds=Bounds(lo, hi))
         assert ours.status == ref.status != 0
         assert ours.x is None and ours.message
+
+
+def test_highs_lp_with_a_workspace_gives_the_same_answers_bit_for_bit() -> None:
+    """One HiGHS instance reused through a Workspace (its model cleared before
+    every solve) answers a sequence of different LPs — optimal, infeasible,
+    unbounded, presolve on and off, the same LP again after others — exactly
+    as a fresh instance per solve does, and it is one instance."""
+    rng = np.random.default_rng(11)
+    lps = []
+    for i in range(12):
+        n, m = int(rng.integers(3, 12)), int(rng.integers(4, 30))
+        A = rng.normal(size=(m, n)) * (rng.random(size=(m, n)) < 0.7)
+        x0 = rng.normal(size=n)
+        b = A @ x0 + rng.uniform(0.0, 1.0, size=m)
+        lps.append((rng.normal(size=n), A, b, x0 - 2.0, x0 + 2.0, bool(i % 3 == 0)))
+    infeasible = (np.ones(2), np.array([[1.0, 1.0]]), np.array([-1.0]), np.zeros(2), np.full(2, np.inf), False)
+    unbounded = (np.array([-1.0, 0.0]), np.array([[1.0, 1.0]]), np.array([np.inf]), np.zeros(2),
+                 np.full(2, np.inf), False)
+    sequence = [*lps[:4], infeasible, *lps[4:8], unbounded, *lps[8:], lps[0], lps[5]]
+    ws = Workspace()
+    for c, A, b, lo, hi, presolve in sequence:
+        fresh = finders_mod.highs_lp(c, A, b, lo, hi, presolve=presolve)
+        reused = finders_mod.highs_lp(c, A, b, lo, hi, presolve=presolve, workspace=ws)
+        assert reused.status == fresh.status
+        if fresh.status == 0:
+            assert reused.x is not None and fresh.x is not None
+            assert reused.x.tobytes() == fresh.x.tobytes()
+        else:
+            assert reused.x is None
+    assert len(ws._items) == 1
+
+
+def test_exact_finder_with_a_workspace_finds_the_same_roots() -> None:
+    """The exact finder with a shared workspace (as a decomposition lends it
+    to every layer) returns the roots it returns without one, bit for bit."""
+    net = get_preset("dtd-mlp").network()
+    problems = full_backward_problems(net, torch.tensor(default_input(net), dtype=D), 0)
+    problems += full_backward_problems(net, torch.tensor(default_input(net), dtype=D), 1)
+    ws = Workspace()
+    for problem in problems:
+        for tie_break in ("l1", "none"):
+            alone = find("exact", problem, tie_break=tie_break)
+            shared = FINDERS.get("exact").func(problem, workspace=ws, tie_break=tie_break)
+            assert [r.reason for r in shared.roots] == [r.reason for r in alone.roots]
+            for a, b in zip(alone.roots, shared.roots, strict=True):
+                assert (a.root is None) == (b.root is None)
+                if a.root is not None:
+                    assert b.root is not None and torch.equal(a.root, b.root)
+
+
+def test_axis_roots_hand_cases() -> None:
+    """_axis_roots: the relaxation without the segment's rows, solved in closed
+    form (the one coordinate with the largest |w_i| carries the whole move),
+    is kept only when it is unique and meets the rows."""
+    fn = finders_mod._axis_roots
+    free, none_ = np.full(2, -np.inf), np.full(2, np.inf)
+    no_rows = (np.zeros((0, 2)), np.zeros(0))
+    # R = x1 − 2 x2 + 0.5: the L1-least root moves x2 alone, to 0.25
+    done, X = fn(*no_rows, np.array([[1.0, -2.0]]), np.array([0.5]), free, none_, np.zeros(2))
+    assert done.tolist() == [True] and X[0].tolist() == [0.0, 0.25]
+    # |w1| = |w2|: the least L1 roots form a segment, not one point -> left to the LP
+    done, _ = fn(*no_rows, np.array([[1.0, -1.0]]), np.array([0.5]), free, none_, np.zeros(2))
+    assert done.tolist() == [False]
+    # x >= 0 forbids x2 = -0.25 (R = x1 + 2 x2 + 0.5 needs a negative move)
+    done, _ = fn(*no_rows, np.array([[1.0, 2.0]]), np.array([0.5]), np.zeros(2), none_, np.zeros(2))
+    assert done.tolist() == [False]
+    # a segment row x1 + x2 >= 1 (-x1 - x2 <= -1) excludes (0, 0.25); x1 >= 0.3 excludes the centre
+    G, g = np.array([[-1.0, -1.0]]), np.array([-1.0])
+    done, _ = fn(G, g, np.array([[1.0, -2.0]]), np.array([0.5]), free, none_, np.zeros(2))
+    assert done.tolist() == [False]
+    done, _ = fn(*no_rows, np.array([[1.0, -2.0]]), np.array([0.5]), np.array([0.3, -np.inf]), none_,
+                 np.zeros(2))
+    assert done.tolist() == [False]
+    # R already 0 at the centre (and a zero row): the centre itself, L1 distance 0
+    done, X = fn(*no_rows, np.array([[3.0, 1.0], [0.0, 0.0]]), np.array([0.0, 0.0]), free, none_, np.zeros(2))
+    assert done.tolist() == [True, True] and np.array_equal(X, np.zeros((2, 2)))
+
+
+def test_axis_roots_are_the_lp_answers() -> None:
+    """Wherever _axis_roots keeps a closed-form answer, the block LP it
+    replaces (solved here anyway) has the same answer, a root; over these
+    random cases some answers are kept and some refused."""
+    kept = refused = 0
+    for seed in range(8):
+        rng = np.random.default_rng(300 + seed)
+        d, m, k = 4, 6, 12
+        a = rng.uniform(0.0, 1.0, size=d)
+        G = rng.normal(size=(m, d))
+        g = G @ a + rng.uniform(0.5, 3.0, size=m)  # a strictly inside, the rows at varying distances
+        W = rng.normal(size=(k, d))
+        beta = rng.normal(size=k) * 0.5
+        lo = np.zeros(d) if seed % 2 else np.full(d, -np.inf)
+        hi, centre = np.full(d, np.inf), np.zeros(d)
+        done, X = finders_mod._axis_roots(G, g, W, beta, lo, hi, centre)
+        norms = np.linalg.norm(W, axis=1)
+        blocks, rhs, cost, v_lo, v_hi, M = finders_mod._p_blocks(G, g, W / norms[:, None], beta / norms, lo, hi,
+                                                                 centre)
+        res = finders_mod._solve_blocks(cost, blocks, rhs, v_lo, v_hi)
+        assert res.status == 0
+        X_lp = res.x.reshape(k, -1)[:, :-1] @ M.T
+        np.testing.assert_allclose(X[done], X_lp[done], rtol=0, atol=1e-9)
+        assert np.abs((W[done] * X[done]).sum(axis=1) + beta[done]).max(initial=0.0) <= 1e-12
+        kept, refused = kept + int(done.sum()), refused + int((~done).sum())
+    assert kept > 0 and refused > 0
 
 
 @pytest.mark.parametrize("seed", range(4))

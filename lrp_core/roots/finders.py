@@ -9,7 +9,8 @@ segment R is affine, ``R(a') = W a' + β`` (``problem.affine``), which every
 finder uses instead of autograd.
 
 Signature (a contract): ``finder(problem, *, generator=None, progress=None,
-**params) -> RootResult``. ``evaluations`` counts points at which R or the
+workspace=None, **params) -> RootResult`` (the workspace only lends reusable
+solver instances: see :class:`~lrp_core.roots.base.Workspace`). ``evaluations`` counts points at which R or the
 activation pattern was evaluated (for ``exact``: linear programs solved).
 
 Registry extras (``FINDERS.get(name).extra``): ``segment_only`` — with its
@@ -46,7 +47,16 @@ except ImportError:  # pragma: no cover - another scipy layout: highs_lp falls b
     _HIGHS_CORE = None
 
 from lrp_core.errors import LRPError
-from lrp_core.roots.base import DTYPE, FINDERS, Root, RootProblem, RootResult, make_root, make_roots
+from lrp_core.roots.base import (
+    DTYPE,
+    FINDERS,
+    Root,
+    RootProblem,
+    RootResult,
+    Workspace,
+    make_root,
+    make_roots,
+)
 from lrp_core.roots.rules import SIXT, apply_rule, box_bounds, resolve_rule
 
 Tensor = torch.Tensor
@@ -193,6 +203,7 @@ def rule_finder(
     *,
     generator: torch.Generator | None = None,
     progress: Progress = None,
+    workspace: Workspace | None = None,
     rule: str = "z+",
     gamma: float = 0.25,
     low: Any = None,
@@ -328,8 +339,14 @@ def _blocks_csc(blocks_t: np.ndarray) -> CSC:
 _STATUS = {"kOptimal": 0, "kInfeasible": 2, "kUnbounded": 3}
 
 
+def _new_highs() -> Any:
+    h = _HIGHS_CORE._Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 def highs_lp(c: np.ndarray, A: Any, b: np.ndarray, lo: np.ndarray, hi: np.ndarray, *,
-             presolve: bool = False) -> LPResult:
+             presolve: bool = False, workspace: Workspace | None = None) -> LPResult:
     """``min c·x  s.t.  A x <= b,  lo <= x <= hi`` (±inf = no bound) by the
     HiGHS that ships inside scipy, primal solution only. ``A`` is a dense or
     sparse matrix or a :class:`CSC`.
@@ -343,7 +360,13 @@ def highs_lp(c: np.ndarray, A: Any, b: np.ndarray, lo: np.ndarray, hi: np.ndarra
     columns, more than half of some solves. The solver, its options and its
     answer are the same (checked against ``milp`` and ``linprog`` in the
     tests). The binding is private to scipy, which requirements.txt pins; if
-    it cannot be imported this falls back to ``milp``."""
+    it cannot be imported this falls back to ``milp``.
+
+    With a ``workspace`` the HiGHS instance is the workspace's, its model
+    cleared first (``clearModel`` drops the model, basis and solution; the
+    options are set again): a new instance costs more than its solve on the
+    smallest LPs, because HiGHS allocates its work arrays afresh. The answer
+    is the same bit for bit (tested on sequences of LPs)."""
     csc = _csc(A)
     m, n = csc.shape
     if _HIGHS_CORE is None:  # see the import (tested by monkeypatching it away)
@@ -352,8 +375,11 @@ def highs_lp(c: np.ndarray, A: Any, b: np.ndarray, lo: np.ndarray, hi: np.ndarra
                    options={"presolve": presolve})
         return LPResult(int(res.status), res.x, None if res.x is None else float(res.fun), str(res.message))
     core = _HIGHS_CORE
-    h = core._Highs()
-    h.setOptionValue("output_flag", False)
+    if workspace is None:
+        h = _new_highs()
+    else:
+        h = workspace.get("highs", _new_highs)
+        h.clearModel()
     h.setOptionValue("presolve", "on" if presolve else "off")
     f64 = np.ascontiguousarray
     loaded = h.passModel(n, m, int(csc.value.size), int(core.MatrixFormat.kColwise), int(core.ObjSense.kMinimize),
@@ -467,7 +493,7 @@ def _scale_vectors(c: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray,
 
 
 def _scaled_blocks(cost: np.ndarray, blocks: np.ndarray, rhs: np.ndarray, lo: np.ndarray,
-                   hi: np.ndarray) -> LPResult:
+                   hi: np.ndarray, workspace: Workspace | None = None) -> LPResult:
     """:func:`_scaled_linprog` without duals (:func:`highs_lp`) for the
     block-diagonal matrix of ``blocks`` (k × m × n), never assembled: the
     row and column factors are computed on the blocks (a row's or column's
@@ -475,7 +501,7 @@ def _scaled_blocks(cost: np.ndarray, blocks: np.ndarray, rhs: np.ndarray, lo: np
     the copy is the same LP) and the CSC arrays come straight from them."""
     Bt, row_f, col_f = _block_factors(blocks)
     c1, b1, lo1, hi1, sigma = _scale_vectors(cost, rhs, lo, hi, row_f, col_f)
-    res = highs_lp(c1, _blocks_csc(Bt), b1, lo1, hi1, presolve=False)
+    res = highs_lp(c1, _blocks_csc(Bt), b1, lo1, hi1, presolve=False, workspace=workspace)
     if res.status == 0 and res.x is not None:
         res.x = res.x / col_f * sigma
         res.fun = float(cost @ res.x)
@@ -606,6 +632,7 @@ def exact_per_neuron(
     *,
     generator: torch.Generator | None = None,
     progress: Progress = None,
+    workspace: Workspace | None = None,
     tie_break: str = "l1",
     low: Any = None,
     high: Any = None,
@@ -661,11 +688,11 @@ def _satisfies(ax: np.ndarray, abs_ax: np.ndarray, b: np.ndarray, x: np.ndarray,
 
 
 def _solve_blocks(cost: np.ndarray, blocks: np.ndarray, rhs: np.ndarray, lo: np.ndarray,
-                  hi: np.ndarray) -> Any:
+                  hi: np.ndarray, workspace: Workspace | None = None) -> Any:
     """:func:`_solve` without duals for the block-diagonal matrix of
     ``blocks`` (k × m × n), kept as blocks (:func:`_scaled_blocks`); the
     retry with tolerances 1e-10 assembles it."""
-    res = _scaled_blocks(cost, blocks, rhs, lo, hi)
+    res = _scaled_blocks(cost, blocks, rhs, lo, hi, workspace)
     if res.status != 0:
         return res
     k, _, n = blocks.shape
@@ -744,7 +771,7 @@ def _l1_change(lo: np.ndarray, hi: np.ndarray, centre: np.ndarray) -> tuple[np.n
 
 def _batched_tie_break(
     G: np.ndarray, g: np.ndarray, jobs: list[tuple[np.ndarray, float, float]], lo: np.ndarray,
-    hi: np.ndarray, centre: np.ndarray,
+    hi: np.ndarray, centre: np.ndarray, workspace: Workspace | None = None,
 ) -> np.ndarray | None:
     """:func:`_tie_break_lp` for several (w, lo_r, hi_r) at once: one LP with a
     block per job and the sum of the blocks' objectives (separable, so each
@@ -762,7 +789,7 @@ def _batched_tie_break(
         wM, wc = w @ M, float(w @ centre)
         blocks[i, m], blocks[i, m + 1] = wM, -wM
         rhs[i, m], rhs[i, m + 1] = hi_r - wc, wc - lo_r
-    res = _solve_blocks(np.tile(cost, k), blocks, rhs.reshape(-1), np.tile(y_lo, k), np.tile(y_hi, k))
+    res = _solve_blocks(np.tile(cost, k), blocks, rhs.reshape(-1), np.tile(y_lo, k), np.tile(y_hi, k), workspace)
     if res.status != 0:
         return None
     return centre + res.x.reshape(k, n_var) @ M.T
@@ -832,6 +859,47 @@ def _p_blocks(G: np.ndarray, g: np.ndarray, W: np.ndarray, beta: np.ndarray, lo:
             np.tile(np.concatenate([y_hi, [np.inf]]), k), M)
 
 
+def _axis_roots(G: np.ndarray, g: np.ndarray, W: np.ndarray, beta: np.ndarray, lo: np.ndarray,
+                hi: np.ndarray, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The P blocks (:func:`_p_blocks`) whose answer is known without an LP:
+    (done mask, X with the answers in the rows marked done).
+
+    Drop the segment's rows G x <= g from block j and what is left,
+    ``min Σ|x_i − c_i| + μ|w·x + β|`` over the bounds, has a closed form. Let
+    c lie within the bounds, r = w·c + β, and i be the one coordinate with
+    the largest |w_i| (strictly larger than every other). For any x,
+    ``|r| <= |w·x + β| + |w_i| Σ|x_l − c_l|`` (Hölder), so the objective is at
+    least ``|r| / |w_i|`` whenever ``μ|w_i| >= 1`` — which holds, since the
+    blocks hold ŵ = w/‖w‖ with ``|ŵ_i| >= 1/√d`` and μ = PENALTY·√d. The point
+    ``x* = c − (r / w_i) e_i`` attains it, and only it: equality needs R = 0
+    and x − c on axis i. (r = 0: x* = c, objective 0.) If x* is within the
+    bounds and also meets ``G x <= g`` (to 1e-12 of each row's own size
+    ``|G||x| + |g|``, so that the test is scale-free), it is the unique
+    answer of the full block — a root,
+    found with no LP. This is how the top layer of a decomposition and
+    small networks such as ``ancona-max`` are solved."""
+    k, d = W.shape
+    X = np.repeat(centre[None, :], k, axis=0)
+    done = np.zeros(k, dtype=bool)
+    if k == 0 or d == 0 or not bool((lo <= centre).all() and (centre <= hi).all()):
+        return done, X
+    rows = np.arange(k)
+    r = W @ centre + beta
+    A = np.abs(W)
+    i = A.argmax(axis=1)
+    top = A[rows, i]
+    second = np.partition(A, d - 2, axis=1)[:, d - 2] if d >= 2 else np.zeros(k)
+    move = r != 0
+    wi = W[rows, i]
+    xi = centre[i] - r / np.where(move, wi, 1.0)
+    X[rows, i] = np.where(move, xi, centre[i])
+    X += 0.0  # no -0.0 (see _tensor)
+    ok = ~move | ((top > second) & (xi >= lo[i]) & (xi <= hi[i]))
+    ax = X @ G.T
+    done = ok & (ax - g <= 1e-12 * (np.abs(X) @ np.abs(G).T + np.abs(g))).all(axis=1)
+    return done, X
+
+
 def _classify(w: np.ndarray, bj: float, x: np.ndarray) -> tuple[float, float, str]:
     """From a point x of least |R| over the closure: the band ``[lo_r, hi_r]``
     of ``w·x`` on the face of per-neuron minimisers, and the reason."""
@@ -851,6 +919,7 @@ def exact_finder(
     *,
     generator: torch.Generator | None = None,
     progress: Progress = None,
+    workspace: Workspace | None = None,
     tie_break: str = "l1",
     low: Any = None,
     high: Any = None,
@@ -941,9 +1010,22 @@ def exact_finder(
     need_q = search if tie_break == "none" else []
     x_pen: dict[int, np.ndarray] = {}
     pen_rows = [] if tie_break == "none" else search + zero_rows
+    n_axis = 0
+    if pen_rows:
+        # step 0: blocks whose relaxation without the segment's rows has its answer inside C
+        done, X0 = _axis_roots(G, g, W[pen_rows], beta[pen_rows], lo, hi, centre)
+        if done.any():
+            X0_t = torch.from_numpy(X0)
+            zero_set = set(zero_rows)
+            for i in np.flatnonzero(done).tolist():
+                j = pen_rows[i]
+                x_pen[j] = X0[i]
+                out[j] = (X0_t[i], _ZERO_REASON if j in zero_set else "")
+            n_axis = int(done.sum())
+            pen_rows = [j for i, j in enumerate(pen_rows) if not done[i]]
     if pen_rows:
         blocks, rhs, cost, v_lo, v_hi, M = _p_blocks(G, g, Wn[pen_rows], beta_n[pen_rows], lo, hi, centre)
-        res = _solve_blocks(cost, blocks, rhs, v_lo, v_hi)
+        res = _solve_blocks(cost, blocks, rhs, v_lo, v_hi, workspace)
         calls += 1
         n_blocks += len(pen_rows)
         if res.status != 0:
@@ -1000,7 +1082,8 @@ def exact_finder(
             calls += n
         pending = []
     if pending:
-        picks = _batched_tie_break(G, g, [(w, lo_r, hi_r) for _, w, lo_r, hi_r, _, _ in pending], lo, hi, centre)
+        picks = _batched_tie_break(G, g, [(w, lo_r, hi_r) for _, w, lo_r, hi_r, _, _ in pending], lo, hi, centre,
+                                   workspace)
         calls += 1
         for i, (j, w, lo_r, hi_r, x, reason) in enumerate(pending):
             if picks is None:  # the batch failed: each on its own
@@ -1015,7 +1098,7 @@ def exact_finder(
         assert found is not None
         items.append((j, found[0], found[1]))
     return RootResult("exact", {"tie_break": tie_break}, make_roots(problem, items), calls, time.perf_counter() - t0,
-                      extra={"blocks": n_blocks})
+                      extra={"blocks": n_blocks, "closed_form": n_axis})
 
 
 # --- mcmc ------------------------------------------------------------------------
@@ -1029,6 +1112,7 @@ def mcmc_finder(
     *,
     generator: torch.Generator | None = None,
     progress: Progress = None,
+    workspace: Workspace | None = None,
     n_chains: int = 10,
     n_steps: int = 1_000,
     n_warmup: int = 100,
@@ -1188,6 +1272,7 @@ def interpolation_finder(
     *,
     generator: torch.Generator | None = None,
     progress: Progress = None,
+    workspace: Workspace | None = None,
     n_directions: int = 50,
     init_scale: float = 1.0,
     n_bisect: int = 60,
