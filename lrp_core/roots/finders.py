@@ -237,25 +237,22 @@ _HIGHS: Mapping[str, float] = MappingProxyType(
 )
 
 
-def _bounds(d: int, nonnegative: bool, box: tuple[Tensor, Tensor] | None) -> list[tuple[float | None, float | None]]:
-    out: list[tuple[float | None, float | None]] = []
-    for i in range(d):
-        lo: float | None = 0.0 if nonnegative else None
-        hi: float | None = None
-        if box is not None:
-            lo = float(box[0][i]) if lo is None else max(lo, float(box[0][i]))
-            hi = float(box[1][i])
-        out.append((lo, hi))
-    return out
+def _bounds(d: int, nonnegative: bool, box: tuple[Tensor, Tensor] | None) -> tuple[np.ndarray, np.ndarray]:
+    """The variables' bounds as arrays (lo, hi), ±inf = none: x >= 0 for a
+    post-ReLU layer input, and the box if given."""
+    lo = np.zeros(d) if nonnegative else np.full(d, -np.inf)
+    hi = np.full(d, np.inf)
+    if box is not None:
+        lo = np.maximum(lo, box[0].to(DTYPE).numpy())
+        hi = box[1].to(DTYPE).numpy().copy()
+    return lo, hi
 
 
-def _lp(c: np.ndarray, A: np.ndarray, b: np.ndarray, bounds: list[tuple[float | None, float | None]]) -> Any:
+def _lp(c: np.ndarray, A: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> Any:
     """HiGHS with its default tolerances (fast: a vertex solution is exact to
     rounding in practice); if the answer violates a constraint by more than
     1e-12 relative, solve again with tolerances 1e-10 (checking options costs
     HiGHS about a millisecond, so only then)."""
-    lo = np.array([-np.inf if v is None else v for v, _ in bounds])
-    hi = np.array([np.inf if v is None else v for _, v in bounds])
     res = _scaled_linprog(c, A, b, lo, hi, {})
     if res.status != 0:
         return res
@@ -510,7 +507,7 @@ def _scaled_blocks(cost: np.ndarray, blocks: np.ndarray, rhs: np.ndarray, lo: np
 
 def _tie_break_lp(
     G: np.ndarray, g: np.ndarray, w: np.ndarray, lo_r: float, hi_r: float,
-    bounds: list[tuple[float | None, float | None]], centre: np.ndarray,
+    lo: np.ndarray, hi: np.ndarray, centre: np.ndarray,
 ) -> np.ndarray | None:
     """Among closure points with ``lo_r <= w·x <= hi_r``, the one with the least
     ``Σ|x_i − centre_i|`` (variables x and s with ``s >= |x − centre|``)."""
@@ -525,7 +522,7 @@ def _tie_break_lp(
     ])
     b = np.concatenate([g, [hi_r], [-lo_r], centre, -centre])
     c = np.concatenate([np.zeros(d), np.ones(d)])
-    res = _lp(c, A, b, bounds + [(0.0, None)] * d)
+    res = _lp(c, A, b, np.concatenate([lo, np.zeros(d)]), np.concatenate([hi, np.full(d, np.inf)]))
     return res.x[:d] if res.status == 0 else None
 
 
@@ -549,7 +546,7 @@ def _unique_optimum(res: Any, A: np.ndarray, c: np.ndarray) -> bool:
 
 def _solve_neuron(
     problem: RootProblem, j: int, G: np.ndarray, g: np.ndarray, w: np.ndarray, bj: float,
-    bounds: list[tuple[float | None, float | None]], centre: np.ndarray, tie_break: str,
+    lo: np.ndarray, hi: np.ndarray, centre: np.ndarray, tie_break: str,
 ) -> tuple[Tensor | None, str, int]:
     """One explained neuron by its own LPs (the reference path, and the
     fallback of the batched one): (root or None, reason, LPs solved)."""
@@ -558,17 +555,17 @@ def _solve_neuron(
         # R is constant on the segment: every point is a root if it is 0
         if bj != 0.0:
             return None, f"R is constant ({bj:.6g}) on this segment: no root", 0
-        pick = _tie_break_lp(G, g, w, 0.0, 0.0, bounds, centre) if tie_break != "none" else None
+        pick = _tie_break_lp(G, g, w, 0.0, 0.0, lo, hi, centre) if tie_break != "none" else None
         root = problem.point.clone() if pick is None else torch.as_tensor(pick, dtype=DTYPE)
         return root, _ZERO_REASON, int(tie_break != "none")
     A = np.vstack([G, -w[None, :]])
-    res = _lp(w, A, np.concatenate([g, [bj]]), bounds)
+    res = _lp(w, A, np.concatenate([g, [bj]]), lo, hi)
     n_lp += 1
     reason = ""
     if res.status == 2:
         # R >= 0 nowhere in the closure: take the largest R (closest to 0 from below)
         A = np.vstack([G, w[None, :]])
-        res = _lp(-w, A, np.concatenate([g, [-bj]]), bounds)
+        res = _lp(-w, A, np.concatenate([g, [-bj]]), lo, hi)
         n_lp += 1
         if res.status != 0:
             return None, _EMPTY_REASON, n_lp
@@ -583,7 +580,7 @@ def _solve_neuron(
             reason = _positive_reason(r_min)
     x = res.x
     if tie_break != "none" and not _unique_optimum(res, A, w):
-        better = _tie_break_lp(G, g, w, lo_r, hi_r, bounds, centre)
+        better = _tie_break_lp(G, g, w, lo_r, hi_r, lo, hi, centre)
         n_lp += 1
         if better is not None:
             x = better
@@ -615,16 +612,18 @@ def _positive_reason(r_min: float) -> str:
 
 def _exact_setup(
     problem: RootProblem, tie_break: str, low: Any, high: Any, unknown: dict[str, Any]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[tuple[float | None, float | None]], np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The exact finders' data: (G, g, W, β, lo, hi, centre)."""
     _unknown("exact", unknown, {**EXACT_DEFAULTS, "low": None, "high": None})
     if tie_break not in TIE_BREAKS:
         raise LRPError(f"unknown tie_break {tie_break!r}; choose one of: {', '.join(TIE_BREAKS)}")
     box = _box(problem, low, high)
     seg = problem.segment
     d = problem.dim
-    bounds = _bounds(d, problem.nonnegative, box)
+    lo, hi = _bounds(d, problem.nonnegative, box)
     centre = problem.point.numpy() if tie_break == "nearest" else np.zeros(d)
-    return seg.G.numpy(), seg.g.numpy(), problem.affine.weight.numpy(), problem.affine.bias.numpy(), bounds, centre
+    amap = problem.affine
+    return seg.G.numpy(), seg.g.numpy(), amap.weight.numpy(), amap.bias.numpy(), lo, hi, centre
 
 
 def exact_per_neuron(
@@ -643,11 +642,11 @@ def exact_per_neuron(
     against, same parameters and the same answers (for ``tie_break="none"``
     the vertex may differ where the optimum is not unique)."""
     t0 = time.perf_counter()
-    G, g, W, beta, bounds, centre = _exact_setup(problem, tie_break, low, high, unknown)
+    G, g, W, beta, lo, hi, centre = _exact_setup(problem, tie_break, low, high, unknown)
     roots: list[Root] = []
     n_lp = 0
     for j in range(W.shape[0]):
-        root, reason, k = _solve_neuron(problem, j, G, g, W[j], float(beta[j]), bounds, centre, tie_break)
+        root, reason, k = _solve_neuron(problem, j, G, g, W[j], float(beta[j]), lo, hi, centre, tie_break)
         n_lp += k
         roots.append(make_root(problem, j, root, reason))
     return RootResult("exact", {"tie_break": tie_break}, tuple(roots), n_lp, time.perf_counter() - t0,
@@ -757,6 +756,8 @@ def _l1_change(lo: np.ndarray, hi: np.ndarray, centre: np.ndarray) -> tuple[np.n
     optimum). Returns (M, cost, lower and upper bounds of y)."""
     d = lo.shape[0]
     split = (lo < centre) & (centre < hi)
+    if not split.any():  # every coordinate keeps to one side of the centre (x >= 0 with c = 0): M = I
+        return np.eye(d), np.where(lo >= centre, 1.0, -1.0), lo - centre, hi - centre
     idx = np.flatnonzero(split)
     n_var = d + idx.size
     M = np.zeros((d, n_var))
@@ -800,21 +801,33 @@ def _certified_minimum(G: np.ndarray, g: np.ndarray, lo: np.ndarray, hi: np.ndar
     """Whether ``x`` minimises ``v·x`` over ``{G x <= g, lo <= x <= hi}``, by
     the KKT conditions: ``−v`` is a non-negative combination of the outward
     normals of the constraints tight at x (rows with slack <= 1e-9 relative;
-    the combination by non-negative least squares, residual <= 1e-9 ‖v‖)."""
-    d = x.shape[0]
-    xs = 1.0 + float(np.abs(x).max())
-    slack = g - G @ x
+    the combination by non-negative least squares, residual <= 1e-9 ‖v‖).
+    One point of :func:`_certified_minima`."""
+    return bool(_certified_minima(G, g, lo, hi, v[None, :], x[None, :])[0])
+
+
+def _certified_minima(G: np.ndarray, g: np.ndarray, lo: np.ndarray, hi: np.ndarray, V: np.ndarray,
+                      X: np.ndarray) -> np.ndarray:
+    """:func:`_certified_minimum` for the rows of V and X at once (the tight
+    sets in one pass, then one non-negative least squares per point)."""
+    n, d = X.shape
+    xs = 1.0 + np.abs(X).max(axis=1, keepdims=True)
     eye = np.eye(d)
-    T = np.vstack([
-        G[slack <= 1e-9 * (np.abs(G).sum(axis=1) * xs + np.abs(g))],
-        -eye[(x - lo) <= 1e-9 * xs],
-        eye[(hi - x) <= 1e-9 * xs],
-    ])
-    norm = float(np.linalg.norm(v))
-    if T.shape[0] == 0:
-        return norm == 0.0
-    _, residual = nnls(T.T, -v)
-    return bool(residual <= 1e-9 * norm)
+    normals = np.concatenate([G, -eye, eye])  # outward normals of G x <= g, x >= lo, x <= hi
+    tight = np.concatenate([
+        g - X @ G.T <= 1e-9 * (np.abs(G).sum(axis=1) * xs + np.abs(g)),
+        X - lo <= 1e-9 * xs,
+        hi - X <= 1e-9 * xs,
+    ], axis=1)
+    norms = np.sqrt((V * V).sum(axis=1))
+    out = np.zeros(n, dtype=bool)
+    for i in range(n):
+        T = normals[tight[i]]
+        if T.shape[0] == 0:
+            out[i] = norms[i] == 0.0
+        else:
+            out[i] = nnls(T.T, -V[i])[1] <= 1e-9 * norms[i]
+    return out
 
 
 def _q_blocks(G: np.ndarray, g: np.ndarray, W: np.ndarray, beta: np.ndarray, lo: np.ndarray,
@@ -844,19 +857,26 @@ def _p_blocks(G: np.ndarray, g: np.ndarray, W: np.ndarray, beta: np.ndarray, lo:
     m = G.shape[0]
     M, cost, y_lo, y_hi = _l1_change(lo, hi, centre)
     nv = M.shape[1]
-    WM, wc = W @ M, W @ centre
-    norms = np.linalg.norm(W, axis=1)
-    mu = np.where(norms > 0, PENALTY * math.sqrt(d) / np.where(norms > 0, norms, 1.0), 1.0)
+    GM, WM = (G, W) if nv == d else (G @ M, W @ M)  # no split variable: M is the identity
+    wc = W @ centre
+    norms = np.sqrt((W * W).sum(axis=1))
     blocks = np.zeros((k, m + 2, nv + 1))
-    blocks[:, :m, :nv] = G @ M
-    blocks[:, m, :nv], blocks[:, m + 1, :nv] = WM, -WM
+    blocks[:, :m, :nv] = GM
+    blocks[:, m, :nv] = WM
+    blocks[:, m + 1, :nv] = -WM
     blocks[:, m:, nv] = -1.0
-    rhs = np.zeros((k, m + 2))
+    rhs = np.empty((k, m + 2))
     rhs[:, :m] = g - G @ centre
-    rhs[:, m], rhs[:, m + 1] = -beta - wc, beta + wc
-    costs = np.concatenate([np.concatenate([cost, [mu_j]]) for mu_j in mu])
-    return (blocks, rhs.reshape(-1), costs, np.tile(np.concatenate([y_lo, [0.0]]), k),
-            np.tile(np.concatenate([y_hi, [np.inf]]), k), M)
+    rhs[:, m] = -beta - wc
+    rhs[:, m + 1] = beta + wc
+    per = np.empty((3, k, nv + 1))  # cost, lower, upper per block
+    per[0, :, :nv] = cost
+    per[0, :, nv] = np.where(norms > 0, PENALTY * math.sqrt(d) / np.where(norms > 0, norms, 1.0), 1.0)
+    per[1, :, :nv] = y_lo
+    per[1, :, nv] = 0.0
+    per[2, :, :nv] = y_hi
+    per[2, :, nv] = np.inf
+    return blocks, rhs.reshape(-1), per[0].reshape(-1), per[1].reshape(-1), per[2].reshape(-1), M
 
 
 def _axis_roots(G: np.ndarray, g: np.ndarray, W: np.ndarray, beta: np.ndarray, lo: np.ndarray,
@@ -881,20 +901,23 @@ def _axis_roots(G: np.ndarray, g: np.ndarray, W: np.ndarray, beta: np.ndarray, l
     k, d = W.shape
     X = np.repeat(centre[None, :], k, axis=0)
     done = np.zeros(k, dtype=bool)
-    if k == 0 or d == 0 or not bool((lo <= centre).all() and (centre <= hi).all()):
+    if k == 0 or d == 0 or not bool(((lo <= centre) & (centre <= hi)).all()):
         return done, X
     rows = np.arange(k)
     r = W @ centre + beta
     A = np.abs(W)
     i = A.argmax(axis=1)
     top = A[rows, i]
-    second = np.partition(A, d - 2, axis=1)[:, d - 2] if d >= 2 else np.zeros(k)
+    A[rows, i] = -1.0
+    unique = top > A.max(axis=1)  # strictly the largest |w_i| (also false for a zero row)
     move = r != 0
+    ok = ~move | unique
+    if not ok.any():
+        return done, X
     wi = W[rows, i]
-    xi = centre[i] - r / np.where(move, wi, 1.0)
-    X[rows, i] = np.where(move, xi, centre[i])
-    X += 0.0  # no -0.0 (see _tensor)
-    ok = ~move | ((top > second) & (xi >= lo[i]) & (xi <= hi[i]))
+    xi = centre[i] - r / np.where(unique, wi, 1.0)
+    ok &= ~move | ((xi >= lo[i]) & (xi <= hi[i]))
+    X[rows, i] = np.where(move & ok, xi, centre[i]) + 0.0  # + 0.0: no -0.0 (see _tensor)
     ax = X @ G.T
     done = ok & (ax - g <= 1e-12 * (np.abs(X) @ np.abs(G).T + np.abs(g))).all(axis=1)
     return done, X
@@ -983,15 +1006,13 @@ def exact_finder(
     linear programs solved (HiGHS calls), ``extra["blocks"]`` the per-neuron
     blocks they held."""
     t0 = time.perf_counter()
-    G, g, W, beta, bounds, centre = _exact_setup(problem, tie_break, low, high, unknown)
+    G, g, W, beta, lo, hi, centre = _exact_setup(problem, tie_break, low, high, unknown)
     n_rows, d = W.shape
     # the blocks hold R_j / ‖w_j‖ (same minimisers, same faces; μ_j becomes PENALTY·√d), so that a
     # block's row [w_j, -1] has entries of one size whatever the weights' scale (see _scaled_linprog)
     norms = np.linalg.norm(W, axis=1)
     safe = np.where(norms > 0, norms, 1.0)
     Wn, beta_n = W / safe[:, None], beta / safe
-    lo = np.array([-np.inf if v is None else v for v, _ in bounds])
-    hi = np.array([np.inf if v is None else v for _, v in bounds])
     out: list[tuple[Tensor | None, str] | None] = [None] * n_rows
     nonzero = W.any(axis=1)
     search = np.flatnonzero(nonzero).tolist()
@@ -1038,15 +1059,19 @@ def exact_finder(
             is_root = np.abs(r_all) <= 1e-12 * (np.abs(Wp).sum(axis=1) * (1.0 + np.abs(X).max(axis=1)) + np.abs(bp))
             X_t = torch.from_numpy(X)
             zero_set = set(zero_rows)
+            # the rest need a certificate of least |R| (KKT of min sign(R)·R over C at x)
+            unproven = [i for i, j in enumerate(pen_rows) if j not in zero_set and not is_root[i]]
+            certified = dict(zip(unproven, _certified_minima(
+                G, g, lo, hi, np.sign(r_all[unproven])[:, None] * Wp[unproven], X[unproven]).tolist(),
+                strict=True)) if unproven else {}
             for i, j in enumerate(pen_rows):
-                x, r = X[i], float(r_all[i])
-                x_pen[j] = x
+                x_pen[j] = X[i]
                 if j in zero_set:
                     out[j] = (X_t[i], _ZERO_REASON)
                 elif is_root[i]:
                     out[j] = (X_t[i], "")  # |R| <= 1e-12 relative: _classify's reason is "" too
-                elif _certified_minimum(G, g, lo, hi, math.copysign(1, r) * W[j], x):
-                    out[j] = (X_t[i], _classify(W[j], float(beta[j]), x)[2])
+                elif certified[i]:
+                    out[j] = (X_t[i], _classify(W[j], float(beta[j]), X[i])[2])
                 else:
                     need_q.append(j)
     pending: list[tuple[int, np.ndarray, float, float, np.ndarray, str]] = []
@@ -1076,7 +1101,7 @@ def exact_finder(
     if failed:
         # per-neuron LPs for everything (they say which neuron has which problem)
         for j in search + zero_rows:
-            root, reason, n = _solve_neuron(problem, j, G, g, W[j], float(beta[j]), bounds, centre, tie_break)
+            root, reason, n = _solve_neuron(problem, j, G, g, W[j], float(beta[j]), lo, hi, centre, tie_break)
             out[j] = (root, reason)
             n_blocks += n
             calls += n
@@ -1087,7 +1112,7 @@ def exact_finder(
         calls += 1
         for i, (j, w, lo_r, hi_r, x, reason) in enumerate(pending):
             if picks is None:  # the batch failed: each on its own
-                pick = _tie_break_lp(G, g, w, lo_r, hi_r, bounds, centre)
+                pick = _tie_break_lp(G, g, w, lo_r, hi_r, lo, hi, centre)
                 calls += 1
             else:
                 pick = picks[i]
