@@ -165,13 +165,16 @@ class RootProblem:
         segment, and ``active`` a's units with ``z > 0`` (None for a linear
         layer). The segment and the output map are both read from it."""
         a = self.point.to(DTYPE).numpy()
-        m = np.eye(a.shape[0])
+        m: np.ndarray | None = None  # None: the identity (layer k's own map is its weight and bias)
         c = np.zeros(a.shape[0])
         out: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
         layers = self.network.layers[self.layer : self.segment_stop]
         for layer, (w, b) in zip(layers, self.network.arrays[self.layer : self.segment_stop], strict=True):
-            wm = w @ m
-            bm = c @ w.T + b
+            if m is None:
+                wm, bm = w + 0.0, b + 0.0  # writable copies (+ 0.0 as the identity product gives: no -0.0)
+            else:
+                wm = w @ m
+                bm = c @ w.T + b
             if layer.is_relu:
                 active = wm @ a + bm > 0
                 m, c = wm * active[:, None], bm * active

@@ -10,8 +10,9 @@ finder uses instead of autograd.
 
 Signature (a contract): ``finder(problem, *, generator=None, progress=None,
 workspace=None, **params) -> RootResult`` (the workspace only lends reusable
-solver instances: see :class:`~lrp_core.roots.base.Workspace`). ``evaluations`` counts points at which R or the
-activation pattern was evaluated (for ``exact``: linear programs solved).
+solver instances: see :class:`~lrp_core.roots.base.Workspace`).
+``evaluations`` counts points at which R or the activation pattern was
+evaluated (for ``exact``: linear programs solved).
 
 Registry extras (``FINDERS.get(name).extra``): ``segment_only`` — with its
 default parameters the root depends only on a's segment (its activation
@@ -973,6 +974,10 @@ def exact_finder(
     own. With C the closure (with the bounds), R_j = w_j·x + β_j, c the
     tie-break centre (0 for ``l1``, a for ``nearest``):
 
+    0. a block whose relaxation without the segment's rows has a unique
+       answer on an axis through c that C holds needs no LP: that point is
+       the block's answer, a root (:func:`_axis_roots`; the top layer of
+       ``dtd-mlp``, every layer of ``ancona-max``).
     1. one block per neuron ``P_j: min Σ|x_i − c_i| + μ_j u  s.t. x ∈ C,
        −u <= R_j(x) <= u`` (μ_j = PENALTY·√d/‖w_j‖; the L1 norm as bounded
        split variables, no extra rows). Its answer x is the tie-break LP's
@@ -993,8 +998,8 @@ def exact_finder(
        those tie-breaks on the face. With ``none`` only the Q blocks are
        solved (one LP).
 
-    A layer of a decomposition costs one HiGHS solve in practice, instead of
-    one or two per neuron. Same answers: ``l1`` and ``nearest`` give the
+    A layer of a decomposition costs one HiGHS solve in practice (none when
+    step 0 answers every block), instead of one or two per neuron. Same answers: ``l1`` and ``nearest`` give the
     per-neuron roots (to solver tolerance; checked to 1e-9 in the tests)
     whenever the tie-break's own optimum is unique, which it is in practice;
     with ``none`` the batched LP may stop at another vertex of the same face.
@@ -1004,7 +1009,8 @@ def exact_finder(
     x >= 0 or the box leave the closure empty) every neuron falls back to its
     own LPs, with the same reasons as before. ``evaluations`` counts the
     linear programs solved (HiGHS calls), ``extra["blocks"]`` the per-neuron
-    blocks they held."""
+    blocks they held, ``extra["closed_form"]`` the blocks of step 0. A
+    ``workspace`` lends its HiGHS instance to the solves (:func:`highs_lp`)."""
     t0 = time.perf_counter()
     G, g, W, beta, lo, hi, centre = _exact_setup(problem, tie_break, low, high, unknown)
     n_rows, d = W.shape
