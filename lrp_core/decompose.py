@@ -591,7 +591,7 @@ def _layer_step(
         h_np = h.to(DTYPE).numpy()
         root_rows = [found[r][0] for r in range(n_exp)]
         has = np.array([t is not None for t in root_rows])
-        R = np.stack([h_np if t is None else t.to(DTYPE).numpy() for t in root_rows])
+        R = np.stack([h_np if t is None else (t if t.dtype == DTYPE else t.to(DTYPE)).numpy() for t in root_rows])
         value_here = grads @ h_np + biases
         passed = np.where(has[:, None], grads * (h_np - R), 0.0)
         at_root = (grads * R).sum(axis=1) + biases
@@ -610,16 +610,20 @@ def _layer_step(
             true_rel[rest] = problem.relevance_np(Rr)[np.arange(len(rest)), rest]
             inside[rest] = problem.segment.closure_mask(Rr)
             dist[rest] = np.sqrt(((Rr - h_np) ** 2).sum(axis=1))
-        grads_t, passed_t = torch.from_numpy(grads.copy()), torch.from_numpy(passed)  # rows: one node each
-        for r, j in enumerate(explained):
+        # one view per row, made at once (indexing a tensor row by row costs a torch call each)
+        grads_t = torch.from_numpy(grads.copy()).unbind(0)
+        passed_t = torch.from_numpy(passed).unbind(0)  # zero rows where no root was found
+        numbers = zip(value_here.tolist(), unresolved.tolist(), true_rel.tolist(), inside.tolist(), dist.tolist(),
+                      strict=True)
+        for r, (j, (here, unres, rel, ins, di)) in enumerate(zip(explained, numbers, strict=True)):
             root_t, reason, cached = found[r]
             if root_t is None:
-                nodes.append(RootNode(k, j, float(value_here[r]), None, grads_t[r], torch.zeros(d, dtype=DTYPE),
-                                      float(value_here[r]), math.nan, False, math.nan, reason, cached))
-            else:
-                nodes.append(RootNode(k, j, float(value_here[r]), root_t.to(DTYPE), grads_t[r], passed_t[r],
-                                      float(unresolved[r]), float(true_rel[r]), bool(inside[r]), float(dist[r]),
+                nodes.append(RootNode(k, j, here, None, grads_t[r], passed_t[r], here, math.nan, False, math.nan,
                                       reason, cached))
+            else:
+                root_t = root_t if root_t.dtype == DTYPE else root_t.to(DTYPE)
+                nodes.append(RootNode(k, j, here, root_t, grads_t[r], passed_t[r], unres, rel, ins, di, reason,
+                                      cached))
     for j in lost:
         nodes.append(RootNode(k, j, float(up[j]), None, torch.from_numpy(zero.copy()), torch.from_numpy(zero.copy()),
                               float(up[j]), math.nan, False, math.nan,
