@@ -40,7 +40,7 @@ from lrp_core.importance import attribute
 from lrp_core.network import Network
 from lrp_core.presets import default_dataset, get_preset, matching_preset
 from lrp_core.urlstate import encode_network
-from tests.grid import WEIGHT_JS, cell_point
+from tests.grid import TYPE_DELAY_MS, WEIGHT_JS, cell_point
 
 SESSIONS = 20
 STEP_TIMEOUT_MS = 180_000
@@ -124,7 +124,7 @@ async def run_session(browser: Any, url: str, i: int) -> Outcome:
         step = "type the edit"
         await open_cell_editor(page, out)
         await page.keyboard.press("Control+a")
-        await page.keyboard.type(repr(value))
+        await page.keyboard.type(repr(value), delay=TYPE_DELAY_MS)
         await page.wait_for_function("t => document.querySelector('input.gdg-input')?.value === t",
                                      arg=repr(value), polling=50)
         step = "wait for the edited chart"

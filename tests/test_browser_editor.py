@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import wait_for_app
-from tests.grid import WEIGHT_JS, cell_point, weight
+from tests.grid import TYPE_DELAY_MS, WEIGHT_JS, cell_point, weight
 
 
 def _open_editor(page: Any, url: str) -> None:
@@ -60,8 +60,9 @@ def test_type_a_weight_diagram_and_link_follow(app_url: str, page: Any, browser:
 
     _open_cell_editor(page, page.locator('[data-testid="stDataFrame"]').first)
     assert float(page.locator("input.gdg-input").input_value()) == -0.25
+    page.wait_for_function("() => document.activeElement?.classList.contains('gdg-input')")
     page.keyboard.press("Control+a")
-    page.keyboard.type("0.7")
+    page.keyboard.type("0.7", delay=TYPE_DELAY_MS)
     # Commit only once the editor holds the text (Enter before that keeps the old value).
     page.wait_for_function("() => document.querySelector('input.gdg-input')?.value === '0.7'")
     page.keyboard.press("Enter")

@@ -18,7 +18,7 @@ from lrp_core.network import Network
 from lrp_core.presets import get_preset
 from lrp_core.urlstate import decode_network, encode_network
 from tests.conftest import wait_for_app
-from tests.grid import WEIGHT_JS, cell_point, weight
+from tests.grid import TYPE_DELAY_MS, WEIGHT_JS, cell_point, weight
 
 
 def network_in_url(page: Any) -> Network | None:
@@ -52,8 +52,9 @@ def start_typing(page: Any, row: int, text: str) -> None:
             page.keyboard.press("Escape")  # the click did not open the cell: measure and click again
     else:
         raise AssertionError(f"could not open the editor of row {row}'s cell")
+    page.wait_for_function("() => document.activeElement?.classList.contains('gdg-input')")
     page.keyboard.press("Control+a")
-    page.keyboard.type(text)
+    page.keyboard.type(text, delay=TYPE_DELAY_MS)
     page.wait_for_function("t => document.querySelector('input.gdg-input')?.value === t", arg=text, polling=50)
 
 
