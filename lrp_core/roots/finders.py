@@ -886,19 +886,20 @@ def _axis_roots(G: np.ndarray, g: np.ndarray, W: np.ndarray, beta: np.ndarray, l
     (done mask, X with the answers in the rows marked done).
 
     Drop the segment's rows G x <= g from block j and what is left,
-    ``min Σ|x_i − c_i| + μ|w·x + β|`` over the bounds, has a closed form. Let
+    ``min Σ|x_l − c_l| + μ|w·x + β|`` over the bounds, has a closed form. Let
     c lie within the bounds, r = w·c + β, and i be the one coordinate with
-    the largest |w_i| (strictly larger than every other). For any x,
-    ``|r| <= |w·x + β| + |w_i| Σ|x_l − c_l|`` (Hölder), so the objective is at
-    least ``|r| / |w_i|`` whenever ``μ|w_i| >= 1`` — which holds, since the
-    blocks hold ŵ = w/‖w‖ with ``|ŵ_i| >= 1/√d`` and μ = PENALTY·√d. The point
-    ``x* = c − (r / w_i) e_i`` attains it, and only it: equality needs R = 0
-    and x − c on axis i. (r = 0: x* = c, objective 0.) If x* is within the
-    bounds and also meets ``G x <= g`` (to 1e-12 of each row's own size
-    ``|G||x| + |g|``, so that the test is scale-free), it is the unique
-    answer of the full block — a root,
-    found with no LP. This is how the top layer of a decomposition and
-    small networks such as ``ancona-max`` are solved."""
+    the largest |w_i| (strictly larger than every other). With
+    ``s = Σ|x_l − c_l|``, Hölder gives ``|w·x + β| >= |r| − |w_i| s``, so the
+    objective is at least ``s + μ·max(0, |r| − |w_i| s) >= |r| / |w_i|``
+    whenever ``μ|w_i| > 1`` — which holds, since the blocks hold ŵ = w/‖w‖
+    with ``|ŵ_i| >= 1/√d`` and μ = PENALTY·√d. The point
+    ``x* = c − (r / w_i) e_i`` attains the bound, and only it: equality needs
+    R = 0, ``s = |r| / |w_i|`` and x − c on axis i. (r = 0: x* = c, objective
+    0.) If x* is within the bounds and also meets ``G x <= g`` (to 1e-12 of
+    each row's own size ``|G||x| + |g|``, so that the test is scale-free), it
+    is the unique answer of the full block — a root, found with no LP. This
+    is how the top layer of a decomposition and small networks such as
+    ``ancona-max`` are solved."""
     k, d = W.shape
     X = np.repeat(centre[None, :], k, axis=0)
     done = np.zeros(k, dtype=bool)
@@ -999,9 +1000,10 @@ def exact_finder(
        solved (one LP).
 
     A layer of a decomposition costs one HiGHS solve in practice (none when
-    step 0 answers every block), instead of one or two per neuron. Same answers: ``l1`` and ``nearest`` give the
-    per-neuron roots (to solver tolerance; checked to 1e-9 in the tests)
-    whenever the tie-break's own optimum is unique, which it is in practice;
+    step 0 answers every block), instead of one or two per neuron. Same
+    answers: ``l1`` and ``nearest`` give the per-neuron roots (to solver
+    tolerance; checked to 1e-9 in the tests) whenever the tie-break's own
+    optimum is unique, which it is in practice;
     with ``none`` the batched LP may stop at another vertex of the same face.
     The LPs hold this problem's data only (G, g, the bounds, W, β; a only for
     ``nearest``) and which path a neuron takes depends on their solutions
