@@ -324,6 +324,23 @@ def test_exact_batched_matches_per_neuron_dtd_full_backward(tie_break: str) -> N
     assert "no point with R" in reasons and any(r.startswith("R is constant") for r in reasons)
 
 
+def test_exact_on_ancona_max_needs_no_lp() -> None:
+    """The README's claim: on ancona-max every layer of a full-backward run is
+    answered in closed form (step 0), with the per-neuron LPs' roots, and the
+    decomposition reports no LP solved."""
+    net = get_preset("ancona-max").network()
+    x = torch.tensor(default_input(net), dtype=D)
+    problems = full_backward_problems(net, x, 0)
+    assert len(problems) == len(net.layers)
+    for problem in problems:
+        res = find("exact", problem)
+        assert res.evaluations == 0
+        assert res.extra["closed_form"] == sum(r.root is not None for r in res.roots) > 0
+        assert_same_roots(res, exact_per_neuron(problem))
+    dec = decompose(net, x, 0, mode="full", spec=FinderSpec.of("exact"))
+    assert dec.evaluations == 0 and dec.root_searches > 0
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_exact_batched_matches_per_neuron_random(seed: int) -> None:
     net = random_network(100 + seed, [4, 6, 6, 3], last="linear" if seed % 2 else "relu")
@@ -387,19 +404,25 @@ def test_exact_batched_second_solve_when_the_penalty_is_too_small(monkeypatch: p
     assert_same_roots(res, exact_per_neuron(problems[1]))
 
 
-def test_certified_minimum_hand_case() -> None:
+def test_certified_minima_hand_case() -> None:
     # the square 0 <= x <= 1 as G x <= g: min of x1 + 2 x2 is the vertex (0, 0) only
     G = np.array([[1.0, 0.0], [0.0, 1.0]])
     g = np.array([1.0, 1.0])
     lo, hi = np.zeros(2), np.full(2, np.inf)
     v = np.array([1.0, 2.0])
-    assert finders_mod._certified_minimum(G, g, lo, hi, v, np.array([0.0, 0.0]))
-    assert not finders_mod._certified_minimum(G, g, lo, hi, v, np.array([1.0, 0.0]))
-    assert not finders_mod._certified_minimum(G, g, lo, hi, v, np.array([0.5, 0.5]))
-    # max of x1 + 2 x2 (min of −v) is (1, 1); on the edge x2 = 1 min of −x2 holds everywhere
-    assert finders_mod._certified_minimum(G, g, lo, hi, -v, np.array([1.0, 1.0]))
-    assert finders_mod._certified_minimum(G, g, lo, hi, np.array([0.0, -1.0]), np.array([0.3, 1.0]))
-    assert not finders_mod._certified_minimum(G, g, lo, hi, np.array([0.0, -1.0]), np.array([0.3, 0.9]))
+    # (direction to minimise, point, certified?), all checked in one call
+    cases = [
+        (v, [0.0, 0.0], True), (v, [1.0, 0.0], False), (v, [0.5, 0.5], False),
+        # max of x1 + 2 x2 (min of −v) is (1, 1); on the edge x2 = 1 min of −x2 holds everywhere
+        (-v, [1.0, 1.0], True), (np.array([0.0, -1.0]), [0.3, 1.0], True),
+        (np.array([0.0, -1.0]), [0.3, 0.9], False),
+    ]
+    V = np.array([c[0] for c in cases])
+    X = np.array([c[1] for c in cases])
+    assert finders_mod._certified_minima(G, g, lo, hi, V, X).tolist() == [c[2] for c in cases]
+    # one at a time gives the same
+    for vi, xi, want in cases:
+        assert bool(finders_mod._certified_minima(G, g, lo, hi, vi[None, :], np.array([xi]))[0]) is want
 
 
 def test_exact_batched_empty_closure_falls_back_per_neuron() -> None:

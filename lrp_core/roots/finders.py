@@ -797,20 +797,14 @@ def _batched_tie_break(
     return centre + res.x.reshape(k, n_var) @ M.T
 
 
-def _certified_minimum(G: np.ndarray, g: np.ndarray, lo: np.ndarray, hi: np.ndarray, v: np.ndarray,
-                       x: np.ndarray) -> bool:
-    """Whether ``x`` minimises ``v·x`` over ``{G x <= g, lo <= x <= hi}``, by
-    the KKT conditions: ``−v`` is a non-negative combination of the outward
-    normals of the constraints tight at x (rows with slack <= 1e-9 relative;
-    the combination by non-negative least squares, residual <= 1e-9 ‖v‖).
-    One point of :func:`_certified_minima`."""
-    return bool(_certified_minima(G, g, lo, hi, v[None, :], x[None, :])[0])
-
-
 def _certified_minima(G: np.ndarray, g: np.ndarray, lo: np.ndarray, hi: np.ndarray, V: np.ndarray,
                       X: np.ndarray) -> np.ndarray:
-    """:func:`_certified_minimum` for the rows of V and X at once (the tight
-    sets in one pass, then one non-negative least squares per point)."""
+    """Per row i, whether ``X[i]`` minimises ``V[i]·x`` over ``{G x <= g,
+    lo <= x <= hi}``, by the KKT conditions: ``−V[i]`` is a non-negative
+    combination of the outward normals of the constraints tight at X[i]
+    (rows with slack <= 1e-9 relative; the combination by non-negative least
+    squares, residual <= 1e-9 ‖V[i]‖). The tight sets in one pass, then one
+    non-negative least squares per point."""
     n, d = X.shape
     xs = 1.0 + np.abs(X).max(axis=1, keepdims=True)
     eye = np.eye(d)
