@@ -1034,12 +1034,12 @@ def exact_finder(
     x_pen: dict[int, np.ndarray] = {}
     pen_rows = [] if tie_break == "none" else search + zero_rows
     n_axis = 0
+    zero_set = set(zero_rows)
     if pen_rows:
         # step 0: blocks whose relaxation without the segment's rows has its answer inside C
         done, X0 = _axis_roots(G, g, W[pen_rows], beta[pen_rows], lo, hi, centre)
         if done.any():
             X0_t = torch.from_numpy(X0)
-            zero_set = set(zero_rows)
             for i in np.flatnonzero(done).tolist():
                 j = pen_rows[i]
                 x_pen[j] = X0[i]
@@ -1060,7 +1060,6 @@ def exact_finder(
             # _scale per row, at once: roots (|R| <= 1e-12 relative) need no certificate
             is_root = np.abs(r_all) <= 1e-12 * (np.abs(Wp).sum(axis=1) * (1.0 + np.abs(X).max(axis=1)) + np.abs(bp))
             X_t = torch.from_numpy(X)
-            zero_set = set(zero_rows)
             # the rest need a certificate of least |R| (KKT of min sign(R)·R over C at x)
             unproven = [i for i, j in enumerate(pen_rows) if j not in zero_set and not is_root[i]]
             certified = dict(zip(unproven, _certified_minima(
