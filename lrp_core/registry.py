@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from lrp_core.errors import LRPError
+from lrp_core.params import Param, defaults, validate
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -21,6 +22,15 @@ class Entry(Generic[F]):
     cite: str = ""
     doc: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the entry's parameters, declared once (see :mod:`lrp_core.params`)
+    schema: tuple[Param, ...] = ()
+
+    def defaults(self) -> dict[str, Any]:
+        return defaults(self.schema)
+
+    def validate(self, values: dict[str, Any], family: str = "") -> dict[str, Any]:
+        """``values`` checked against :attr:`schema`, defaults filled in."""
+        return validate(f"{family or 'entry'} {self.name!r}", self.schema, values)
 
 
 class Registry(Generic[F]):
@@ -35,13 +45,14 @@ class Registry(Generic[F]):
         self._entries: dict[str, Entry[F]] = {}
 
     def register(
-        self, name: str, *, label: str | None = None, cite: str = "", **extra: Any
+        self, name: str, *, label: str | None = None, cite: str = "",
+        schema: tuple[Param, ...] = (), **extra: Any
     ) -> Callable[[F], F]:
         def deco(func: F) -> F:
             if name in self._entries:
                 raise RuntimeError(f"{self.family} {name!r} registered twice")
             doc = (func.__doc__ or "").strip()
-            self._entries[name] = Entry(name, func, label or name, cite, doc, dict(extra))
+            self._entries[name] = Entry(name, func, label or name, cite, doc, dict(extra), tuple(schema))
             return func
 
         return deco
@@ -53,6 +64,10 @@ class Registry(Generic[F]):
             raise LRPError(
                 f"unknown {self.family} {name!r}; choose one of: {', '.join(self._entries)}"
             ) from None
+
+    def unregister(self, name: str) -> None:
+        """Remove an entry (for tests that register a toy entry and clean up)."""
+        self._entries.pop(name, None)
 
     def names(self) -> list[str]:
         return list(self._entries)
