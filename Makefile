@@ -14,8 +14,9 @@ $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMPS)/install: requirements.txt | $(PY)
+$(STAMPS)/install: requirements.txt pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	@mkdir -p $(STAMPS) && touch $@
 
 $(STAMPS)/install-dev: requirements-dev.txt $(STAMPS)/install
@@ -34,7 +35,7 @@ chromium:
 	@test -x $(CHROMIUM) || { echo "chromium is still missing at $(CHROMIUM)"; exit 1; }
 
 run: install
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	$(VENV)/bin/streamlit run lrp_explorer/app.py --server.port $(PORT)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

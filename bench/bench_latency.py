@@ -34,7 +34,7 @@ from lrp_core.network import Network
 from lrp_core.presets import get_preset
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
+APP = str(ROOT / "lrp_explorer" / "app.py")
 REPEATS = 20
 PRESETS = ("ancona-max", "dtd-mlp")
 
@@ -84,7 +84,7 @@ def _edit(at: AppTest, case: PageCase, i: int) -> float:
     value = round(0.5 + 0.01 * (i + 1), 4)
     rev = int(at.session_state["lrp_rev"])
     if case.path == "pages/editor.py":
-        from ui.tables import input_names, table_key
+        from lrp_explorer.ui.tables import input_names, table_key
 
         col = input_names(net, 0)[0]
         at.session_state[table_key(0, rev)] = {"edited_rows": {0: {col: value}}, "added_rows": [], "deleted_rows": []}

@@ -34,7 +34,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 APPTEST_TIMEOUT = 60.0
-APP_FILE = str(ROOT / "app.py")  # AppTest resolves relative paths against the calling file
+APP_FILE = str(ROOT / "lrp_explorer" / "app.py")  # AppTest resolves relative paths against the calling file
 
 
 def open_app_page(page: str, *, net: Any = None, x: Sequence[float] | None = None,
@@ -79,7 +79,7 @@ def start_app(port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+            sys.executable, "-m", "streamlit", "run", str(ROOT / "lrp_explorer" / "app.py"),
             "--server.headless", "true",
             "--server.port", str(port),
             "--server.address", "127.0.0.1",

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from lrp_core.errors import LRPError
 from lrp_core.network import MAX_ABS_VALUE, Network, from_layers
 from lrp_core.presets import get_preset
-from ui.tables import (
+from lrp_explorer.ui.tables import (
     BIAS,
     changed_cells,
     input_names,
@@ -175,7 +175,7 @@ def test_a_table_edit_equals_with_value(case: tuple[Network, int, int, int, floa
 
 def test_apply_edits_matches_the_data_editor_state() -> None:
     from lrp_core.presets import get_preset
-    from ui.tables import apply_edits, layer_table, network_from_table
+    from lrp_explorer.ui.tables import apply_edits, layer_table, network_from_table
 
     net = get_preset("ancona-max").network()
     table = layer_table(net, 0)

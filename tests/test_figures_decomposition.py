@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from figures.decomposition import compare_inputs, conservation_bars, heat_rows, level_names, sankey
+from lrp_explorer.figures.decomposition import compare_inputs, conservation_bars, heat_rows, level_names, sankey
 from lrp_core.decompose import Decomposition, FinderSpec, decompose
 from lrp_core.network import from_layers
 from lrp_core.presets import get_preset

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from figures.importance import (
+from lrp_explorer.figures.importance import (
     bar_figure,
     convergence_figure,
     is_flat,

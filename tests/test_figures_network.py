@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from figures.network import (
+from lrp_explorer.figures.network import (
     ACTIVE,
     ANCONA_BOX,
     DEFAULT_BOX,

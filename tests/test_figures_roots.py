@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import pytest
 import torch
 
-from figures.roots import (
+from lrp_explorer.figures.roots import (
     check_sentences,
     diagnostics_rows,
     line_in_box,

@@ -19,7 +19,7 @@ from lrp_core.network import Network
 from lrp_core.presets import get_preset
 from lrp_core.urlstate import decode_network, encode_network
 from tests.conftest import open_app_page
-from ui.tables import table_key
+from lrp_explorer.ui.tables import table_key
 
 PAGE = "pages/editor.py"
 

@@ -37,14 +37,14 @@ from lrp_core.errors import LRPError
 from lrp_core.io import load_network_json, parse_json
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_DIRS = ("lrp_core", "pages", "ui", "figures")
-LIBRARY_DIRS = ("lrp_core", "ui", "figures")  # imported once per server: shared by every session
+APP_DIRS = ("lrp_core", "lrp_explorer/pages", "lrp_explorer/ui", "lrp_explorer/figures")
+LIBRARY_DIRS = ("lrp_core", "lrp_explorer/ui", "lrp_explorer/figures")  # imported once per server: shared by every session
 
 
 def app_files(dirs: tuple[str, ...] = APP_DIRS) -> list[Path]:
     files = [p for d in dirs for p in sorted((ROOT / d).rglob("*.py"))]
-    if "pages" in dirs:
-        files.append(ROOT / "app.py")
+    if "lrp_explorer/pages" in dirs:
+        files.append(ROOT / "lrp_explorer" / "app.py")
     return files
 
 
@@ -195,7 +195,7 @@ def test_streamlit_config_keeps_xsrf_on_and_caps_uploads() -> None:
 
 def test_every_uploader_accepts_only_json_or_csv_text() -> None:
     found = 0
-    for path, tree in parsed(("pages", "ui")):
+    for path, tree in parsed(("lrp_explorer/pages", "lrp_explorer/ui")):
         for node, name in calls(tree):
             if name.endswith("file_uploader"):
                 found += 1
@@ -219,7 +219,8 @@ def test_json_nesting_and_size_are_capped_before_parsing() -> None:
 def test_lrp_core_and_figures_never_import_streamlit() -> None:
     code = """
 import importlib, json, pkgutil, sys
-import lrp_core, figures
+import lrp_core
+import lrp_explorer.figures as figures
 names = []
 for pkg in (lrp_core, figures):
     for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):

@@ -21,7 +21,7 @@ from lrp_core.network import Network
 from lrp_core.presets import default_input, get_preset
 from lrp_core.urlstate import decode_network
 from tests.conftest import ROOT, open_app_page
-from ui.tables import table_key
+from lrp_explorer.ui.tables import table_key
 
 NET, REV = "lrp_network", "lrp_rev"
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import state
+from lrp_explorer.ui import state
 
 st.set_page_config(page_title="LRP Explorer", page_icon=":material/insights:", layout="wide")
 state.init()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import state
+from lrp_explorer.ui import state
 
 state.ensure_app()
 state.show_flash()

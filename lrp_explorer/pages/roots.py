@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from figures.roots import (
+from lrp_explorer.figures.roots import (
     check_sentences,
     diagnostics_rows,
     finder_colors,
@@ -49,7 +49,7 @@ from lrp_core.roots import (
     explain_output,
     search_direction,
 )
-from ui import state
+from lrp_explorer.ui import state
 
 DTYPE = torch.float64
 HEAT_N = 121

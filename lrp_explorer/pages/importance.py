@@ -8,7 +8,7 @@ import hashlib
 import streamlit as st
 import torch
 
-from figures.importance import (
+from lrp_explorer.figures.importance import (
     bar_figure,
     convergence_figure,
     method_label,
@@ -36,7 +36,7 @@ from lrp_core.importance import (
 )
 from lrp_core.network import Network
 from lrp_core.presets import MAX_DATASET_SIZE, default_dataset, get_preset, matching_preset
-from ui import state
+from lrp_explorer.ui import state
 
 # Session keys owned by this page.
 DATA = "imp_data"  # uploaded CSVData, dropped when the network's input/output counts change
