@@ -5,10 +5,16 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lrp_explorer.figures.decomposition import compare_inputs, conservation_bars, heat_rows, level_names, sankey
 from lrp_core.decompose import Decomposition, FinderSpec, decompose
 from lrp_core.network import from_layers
 from lrp_core.presets import get_preset
+from lrp_explorer.figures.decomposition import (
+    compare_inputs,
+    conservation_bars,
+    heat_rows,
+    level_names,
+    sankey,
+)
 
 
 @pytest.fixture(scope="module")

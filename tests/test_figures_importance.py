@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
+from lrp_core.importance import Scores, attribute, pruning_curves
+from lrp_core.presets import get_preset
 from lrp_explorer.figures.importance import (
     bar_figure,
     convergence_figure,
@@ -16,8 +18,6 @@ from lrp_explorer.figures.importance import (
     rank_matrix,
     scores_frame,
 )
-from lrp_core.importance import Scores, attribute, pruning_curves
-from lrp_core.presets import get_preset
 
 
 @pytest.fixture(scope="module")

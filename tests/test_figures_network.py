@@ -6,6 +6,9 @@ import numpy as np
 import pytest
 import torch
 
+from lrp_core.errors import LRPError
+from lrp_core.network import Network, from_layers
+from lrp_core.presets import get_preset
 from lrp_explorer.figures.network import (
     ACTIVE,
     ANCONA_BOX,
@@ -21,9 +24,6 @@ from lrp_explorer.figures.network import (
     plane_box,
     plane_heatmap,
 )
-from lrp_core.errors import LRPError
-from lrp_core.network import Network, from_layers
-from lrp_core.presets import get_preset
 
 SIGN_COLOUR = {"positive weights": POSITIVE, "negative weights": NEGATIVE, "zero weights": ZERO}
 

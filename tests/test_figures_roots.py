@@ -6,6 +6,10 @@ import plotly.graph_objects as go
 import pytest
 import torch
 
+from lrp_core.plane import click_grid, grid_values
+from lrp_core.presets import get_preset
+from lrp_core.regions import linear_regions
+from lrp_core.roots import FINDERS, explain_output, search_direction
 from lrp_explorer.figures.roots import (
     check_sentences,
     diagnostics_rows,
@@ -15,10 +19,6 @@ from lrp_explorer.figures.roots import (
     projection_figure,
     result_label,
 )
-from lrp_core.plane import click_grid, grid_values
-from lrp_core.presets import get_preset
-from lrp_core.regions import linear_regions
-from lrp_core.roots import FINDERS, explain_output, search_direction
 
 BOX = (-3.0, 3.0, -3.0, 3.0)
 

@@ -18,8 +18,8 @@ from streamlit.testing.v1 import AppTest
 from lrp_core.network import Network
 from lrp_core.presets import get_preset
 from lrp_core.urlstate import decode_network, encode_network
-from tests.conftest import open_app_page
 from lrp_explorer.ui.tables import table_key
+from tests.conftest import open_app_page
 
 PAGE = "pages/editor.py"
 

@@ -24,8 +24,8 @@ from streamlit.testing.v1 import AppTest
 
 from lrp_core.importance import MAX_WORK
 from lrp_core.presets import get_preset
-from tests.conftest import open_app_page, open_via_nav, wait_for_app
 from lrp_explorer.ui.tables import table_key
+from tests.conftest import open_app_page, open_via_nav, wait_for_app
 
 ROOT = Path(__file__).resolve().parent.parent
 # dtd-mlp, layer 0 (10 units, tail 3·10·10 + 10·2 multiply-adds, + 10 mask products), 100 data points:

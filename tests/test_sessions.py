@@ -20,8 +20,8 @@ from streamlit.testing.v1 import AppTest
 from lrp_core.network import Network
 from lrp_core.presets import default_input, get_preset
 from lrp_core.urlstate import decode_network
-from tests.conftest import ROOT, open_app_page
 from lrp_explorer.ui.tables import table_key
+from tests.conftest import ROOT, open_app_page
 
 NET, REV = "lrp_network", "lrp_rev"
 

@@ -11,13 +11,13 @@ from typing import Any
 import streamlit as st
 import torch
 
-from lrp_explorer.figures.decomposition import compare_inputs, conservation_bars, heat_rows, sankey, title_of
 from lrp_core import guards
 from lrp_core.decompose import MODE_LABELS, MODES, Decomposition, FinderSpec, decompose, decompose_many
 from lrp_core.errors import LRPError
 from lrp_core.network import Network
 from lrp_core.roots.base import FINDERS
 from lrp_core.roots.rules import RULES
+from lrp_explorer.figures.decomposition import compare_inputs, conservation_bars, heat_rows, sankey, title_of
 from lrp_explorer.ui import state
 
 STOCHASTIC = ("mcmc", "interpolation")

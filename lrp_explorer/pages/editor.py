@@ -9,14 +9,21 @@ from collections.abc import Callable
 import streamlit as st
 import torch
 
-from lrp_explorer.figures.network import PlaneGrid, network_diagram, output_grid, plane_box, plane_heatmap
 from lrp_core import guards
 from lrp_core.errors import LRPError
 from lrp_core.io import MAX_UPLOAD_BYTES, load_network_json
 from lrp_core.network import ACTIVATIONS, Network
 from lrp_core.presets import PRESETS, get_preset, matching_preset
+from lrp_explorer.figures.network import PlaneGrid, network_diagram, output_grid, plane_box, plane_heatmap
 from lrp_explorer.ui import state
-from lrp_explorer.ui.tables import apply_edits, layer_table, layer_title, network_from_table, table_key, unit_names
+from lrp_explorer.ui.tables import (
+    apply_edits,
+    layer_table,
+    layer_title,
+    network_from_table,
+    table_key,
+    unit_names,
+)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -8,16 +8,6 @@ import hashlib
 import streamlit as st
 import torch
 
-from lrp_explorer.figures.importance import (
-    bar_figure,
-    convergence_figure,
-    method_label,
-    prune_first_sentences,
-    pruning_figure,
-    rank_figure,
-    scores_frame,
-    unit_name,
-)
 from lrp_core.datasets import CSVData, fits, update_data
 from lrp_core.errors import LRPError
 from lrp_core.importance import (
@@ -36,6 +26,16 @@ from lrp_core.importance import (
 )
 from lrp_core.network import Network
 from lrp_core.presets import MAX_DATASET_SIZE, default_dataset, get_preset, matching_preset
+from lrp_explorer.figures.importance import (
+    bar_figure,
+    convergence_figure,
+    method_label,
+    prune_first_sentences,
+    pruning_figure,
+    rank_figure,
+    scores_frame,
+    unit_name,
+)
 from lrp_explorer.ui import state
 
 # Session keys owned by this page.

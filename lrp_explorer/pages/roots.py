@@ -15,15 +15,6 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from lrp_explorer.figures.roots import (
-    check_sentences,
-    diagnostics_rows,
-    finder_colors,
-    parallel_figure,
-    plane_figure,
-    projection_figure,
-    result_label,
-)
 from lrp_core import guards
 from lrp_core.errors import LRPError
 from lrp_core.network import Network
@@ -48,6 +39,15 @@ from lrp_core.roots import (
     explain_layer,
     explain_output,
     search_direction,
+)
+from lrp_explorer.figures.roots import (
+    check_sentences,
+    diagnostics_rows,
+    finder_colors,
+    parallel_figure,
+    plane_figure,
+    projection_figure,
+    result_label,
 )
 from lrp_explorer.ui import state
 
