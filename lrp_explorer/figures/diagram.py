@@ -1,0 +1,232 @@
+"""A compact, clickable network diagram for the tweak control (pure figure builders).
+
+Every weight has a marker in the middle of its edge and every unit a node
+marker; their ``customdata`` is the parameter's target text
+(:class:`lrp_core.viewstate.Target`, e.g. ``L0.w1.0`` or ``L0.b1``), so
+``st.plotly_chart(fig, on_select="rerun")`` tells which was clicked
+(:func:`clicked_target`). For a 2-input network each hidden unit carries a
+thumbnail of its activation over the input plane (a small heatmap at the
+node, as in TensorFlow Playground); hovering a unit shows its bias, and its
+pre-activation and activation at the current input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+
+from lrp_core.errors import LRPError
+from lrp_core.network import Network
+from lrp_core.viewstate import Target
+from lrp_explorer.figures.network import ACTIVE, NEGATIVE, POSITIVE, ZERO, node_positions
+
+THUMB = 21  # grid points per side of a thumbnail
+THUMB_W = 0.34  # half-width of a thumbnail in level units (levels are 1 apart)
+THUMB_H = 0.38  # half-height in unit rows (units are 1 apart)
+PICKED = "#111111"
+ACT_SCALE = [[0.0, NEGATIVE], [0.5, "#ffffff"], [1.0, ACTIVE]]
+
+
+@dataclass(frozen=True)
+class Thumbnails:
+    """Activations of every hidden unit over a square box of the input plane."""
+
+    box: tuple[float, float]
+    axis: np.ndarray  # (n,)
+    values: tuple[np.ndarray, ...]  # per hidden layer: (units, n, n), row = x2, column = x1
+
+
+def thumbnails(net: Network, box: tuple[float, float], n: int = THUMB) -> Thumbnails | None:
+    """The hidden units' activations on an ``n × n`` grid of ``box``² (one batched
+    float64 forward pass); ``None`` unless the network has 2 inputs and a hidden layer."""
+    if net.n_inputs != 2 or net.n_hidden_layers == 0:
+        return None
+    lo, hi = float(box[0]), float(box[1])
+    axis = torch.linspace(lo, hi, n, dtype=torch.float64)
+    gy, gx = torch.meshgrid(axis, axis, indexing="ij")
+    trace = net.forward(torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1))
+    values = tuple(a.T.reshape(-1, n, n).numpy().copy() for a in trace.post[:-1])
+    return Thumbnails((lo, hi), axis.numpy().copy(), values)
+
+
+def target_label(net: Network, target: Target) -> str:
+    """``layer 0: x1 → h2`` for a weight, ``layer 0: bias of h2`` for a bias."""
+    levels = node_positions(net)
+    dst = levels[target.layer + 1][target.row].name
+    if target.kind == "bias":
+        return f"layer {target.layer}: bias of {dst}"
+    src = levels[target.layer][target.col or 0].name
+    return f"layer {target.layer}: {src} → {dst}"
+
+
+def targets_of_layer(net: Network, k: int) -> list[Target]:
+    """Every weight of layer ``k`` (row by row), then its biases."""
+    layer = net.layers[k]
+    weights = [Target(k, "weight", i, j) for i in range(layer.n_out) for j in range(layer.n_in)]
+    return weights + [Target(k, "bias", i) for i in range(layer.n_out)]
+
+
+def value_of(net: Network, target: Target) -> float:
+    layer = net.layers[target.layer]
+    if target.kind == "bias":
+        return float(layer.bias[target.row])
+    return float(layer.weight[target.row, target.col])
+
+
+def clicked_target(event: Any) -> str | None:
+    """The target text of the first clicked edge or node in a ``plotly_chart``
+    selection event (a dict-like ``{"selection": {"points": [...]}}``), or ``None``."""
+    try:
+        points = event["selection"]["points"]
+    except (KeyError, TypeError):
+        return None
+    for p in points or []:
+        data = p.get("customdata") if isinstance(p, Mapping) else None
+        text = data[0] if isinstance(data, list | tuple) and data else data
+        if isinstance(text, str):
+            try:
+                return Target.parse(text).text
+            except LRPError:  # a point of another trace: not a target
+                continue
+    return None
+
+
+def live_diagram(
+    net: Network,
+    x: Sequence[float] | None = None,
+    *,
+    picked: str | None = None,
+    thumbs: Thumbnails | None = None,
+    height: int = 300,
+    font_size: int = 12,
+) -> go.Figure:
+    """The clickable diagram. Traces (stable, relied on by tests): edge lines
+    (``positive weights``, ``negative weights``, ``zero weights``), thumbnails
+    (one ``go.Heatmap`` per hidden unit, named ``activation of hN``), then
+    ``weights`` (click markers, customdata ``[target]``), ``units`` (customdata
+    ``[target of the bias]``, ``""`` for inputs), and ``picked`` if a target is picked."""
+    levels = node_positions(net)
+    fig = go.Figure()
+    _edges(fig, net, levels)
+    if thumbs is not None:
+        _thumbnails(fig, levels, thumbs)
+    _weight_markers(fig, net, levels)
+    _units(fig, net, levels, x, thumbs is not None)
+    if picked is not None:
+        _picked(fig, levels, Target.parse(picked))
+    rows = max(net.widths)
+    fig.update_layout(
+        height=height, margin=dict(l=4, r=4, t=28, b=4), font=dict(size=font_size),
+        plot_bgcolor="white", clickmode="event+select", dragmode=False,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0.0, font=dict(size=font_size - 1)),
+        xaxis=dict(visible=False, range=[-0.5, len(levels) - 0.5], fixedrange=True),
+        yaxis=dict(visible=False, range=[-(rows / 2.0), rows / 2.0], fixedrange=True),
+    )
+    return fig
+
+
+def _edges(fig: go.Figure, net: Network, levels: list[list[Any]]) -> None:
+    wmax = max(float(layer.weight.abs().max()) for layer in net.layers) or 1.0
+    groups: dict[tuple[str, int], tuple[list[float | None], list[float | None]]] = {}
+    for k, layer in enumerate(net.layers):
+        w = layer.weight.tolist()
+        for i, dst in enumerate(levels[k + 1]):
+            for j, src in enumerate(levels[k]):
+                v = float(w[i][j])
+                sign = "positive" if v > 0 else "negative" if v < 0 else "zero"
+                bucket = min(3, int(abs(v) / wmax * 4))
+                xs, ys = groups.setdefault((sign, bucket), ([], []))
+                xs.extend([src.x, dst.x, None])
+                ys.extend([src.y, dst.y, None])
+    colours = {"positive": POSITIVE, "negative": NEGATIVE, "zero": ZERO}
+    shown: set[str] = set()
+    for (sign, bucket), (xs, ys) in sorted(groups.items()):
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, mode="lines", name=f"{sign} weights", legendgroup=sign, hoverinfo="skip",
+            showlegend=sign not in shown,
+            line=dict(color=colours[sign], width=0.8 + 1.6 * bucket, dash="dot" if sign == "zero" else None),
+        ))
+        shown.add(sign)
+
+
+def _weight_markers(fig: go.Figure, net: Network, levels: list[list[Any]]) -> None:
+    xs, ys, data, text, colour = [], [], [], [], []
+    for k, layer in enumerate(net.layers):
+        w = layer.weight.tolist()
+        for i, dst in enumerate(levels[k + 1]):
+            for j, src in enumerate(levels[k]):
+                v = float(w[i][j])
+                xs.append(src.x + 0.5 * (dst.x - src.x))
+                ys.append(src.y + 0.5 * (dst.y - src.y))
+                data.append([Target(k, "weight", i, j).text])
+                text.append(f"layer {k}: {src.name} → {dst.name}<br>w = {v:.6g}<br>(click to tweak)")
+                colour.append(POSITIVE if v > 0 else NEGATIVE if v < 0 else ZERO)
+    fig.add_trace(go.Scatter(
+        x=xs, y=ys, mode="markers", name="weights", customdata=data, hovertext=text, hoverinfo="text",
+        showlegend=False, marker=dict(size=8, color=colour, line=dict(color="white", width=1)),
+    ))
+
+
+def _units(fig: go.Figure, net: Network, levels: list[list[Any]], x: Sequence[float] | None,
+           thumbs: bool) -> None:
+    trace = net.forward(torch.as_tensor([float(v) for v in x], dtype=torch.float64)) if x is not None else None
+    xs, ys, data, text, names = [], [], [], [], []
+    for lvl, nodes in enumerate(levels):
+        for node in nodes:
+            xs.append(node.x)
+            ys.append(node.y)
+            names.append(node.name)
+            if lvl == 0:
+                data.append([""])
+                at = f"<br>x = {float(x[node.index]):.6g}" if x is not None else ""
+                text.append(f"input {node.name}{at}")
+                continue
+            k = lvl - 1
+            data.append([Target(k, "bias", node.index).text])
+            lines = [f"{node.name} (layer {k})", f"bias b = {float(net.layers[k].bias[node.index]):.6g}"]
+            if trace is not None:
+                lines.append(f"pre-activation z = {float(trace.pre[k][node.index]):.6g}")
+                lines.append(f"activation a = {float(trace.post[k][node.index]):.6g}")
+            text.append("<br>".join([*lines, "(click to tweak the bias)"]))
+    fig.add_trace(go.Scatter(
+        x=xs, y=ys, mode="markers+text", name="units", customdata=data, hovertext=text, hoverinfo="text",
+        text=names, textposition="top center" if thumbs else "middle center", showlegend=False,
+        marker=dict(size=22, color="rgba(230,230,230,0.35)" if thumbs else "#e9edf2",
+                    line=dict(color="#555555", width=1)),
+    ))
+
+
+def _thumbnails(fig: go.Figure, levels: list[list[Any]], thumbs: Thumbnails) -> None:
+    n = len(thumbs.axis)
+    for k, vals in enumerate(thumbs.values):
+        for node, img in zip(levels[k + 1], vals, strict=True):
+            top = float(np.abs(img).max()) or 1.0
+            fig.add_trace(go.Heatmap(
+                z=img, x0=node.x - THUMB_W, dx=2 * THUMB_W / (n - 1), y0=node.y - THUMB_H,
+                dy=2 * THUMB_H / (n - 1), zmin=-top, zmax=top, colorscale=ACT_SCALE, showscale=False,
+                hoverinfo="skip", name=f"activation of {node.name}",
+            ))
+    lo, hi = thumbs.box
+    fig.add_annotation(
+        text=f"thumbnails: each unit's activation over x1, x2 ∈ [{lo:g}, {hi:g}] (orange > 0, white = 0)",
+        xref="paper", yref="paper", x=1.0, y=0.0, xanchor="right", yanchor="bottom", showarrow=False,
+        font=dict(size=10, color="#555555"),
+    )
+
+
+def _picked(fig: go.Figure, levels: list[list[Any]], t: Target) -> None:
+    dst = levels[t.layer + 1][t.row]
+    if t.kind == "bias":
+        px, py = dst.x, dst.y
+    else:
+        src = levels[t.layer][t.col or 0]
+        px, py = src.x + 0.5 * (dst.x - src.x), src.y + 0.5 * (dst.y - src.y)
+    fig.add_trace(go.Scatter(
+        x=[px], y=[py], mode="markers", name="picked parameter", hoverinfo="skip", showlegend=True,
+        marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(color=PICKED, width=3)),
+    ))

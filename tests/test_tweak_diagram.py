@@ -1,0 +1,118 @@
+"""The clickable network diagram of the tweak control (figures/diagram.py, pure)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import pytest
+import torch
+
+from lrp_core.presets import get_preset
+from lrp_core.viewstate import Target
+from lrp_explorer.figures.diagram import (
+    clicked_target,
+    live_diagram,
+    target_label,
+    targets_of_layer,
+    thumbnails,
+    value_of,
+)
+
+
+@pytest.fixture
+def net():  # type: ignore[no-untyped-def]
+    return get_preset("ancona-max").network()
+
+
+def _trace(fig: go.Figure, name: str) -> go.BaseTraceType:
+    (t,) = [t for t in fig.data if t.name == name]
+    return t
+
+
+def test_every_weight_and_bias_is_a_clickable_point(net) -> None:  # type: ignore[no-untyped-def]
+    fig = live_diagram(net, (1.0, 2.0))
+    weights = _trace(fig, "weights")
+    texts = [d[0] for d in weights.customdata]
+    assert len(texts) == sum(layer.weight.numel() for layer in net.layers)
+    assert set(texts) == {t.text for k in range(len(net.layers)) for t in targets_of_layer(net, k)
+                          if t.kind == "weight"}
+    # each marker's hover names the value it sets
+    i = texts.index("L1.w0.3")
+    assert f"w = {float(net.layers[1].weight[0, 3]):.6g}" in weights.hovertext[i]
+    units = _trace(fig, "units")
+    biases = [d[0] for d in units.customdata]
+    assert biases[:2] == ["", ""]  # the inputs have no bias
+    assert biases[2:] == [f"L0.b{i}" for i in range(4)] + ["L1.b0"]
+
+
+def test_hover_shows_pre_activation_and_activation_at_x(net) -> None:  # type: ignore[no-untyped-def]
+    x = (3.0, 7.5)
+    trace = net.forward(torch.tensor(x, dtype=torch.float64))
+    units = _trace(live_diagram(net, x), "units")
+    for i in range(4):
+        text = units.hovertext[2 + i]
+        assert f"pre-activation z = {float(trace.pre[0][i]):.6g}" in text
+        assert f"activation a = {float(trace.post[0][i]):.6g}" in text
+    assert "x = 7.5" in units.hovertext[1]
+
+
+def test_thumbnails_are_the_hidden_activations_over_the_plane(net) -> None:  # type: ignore[no-untyped-def]
+    th = thumbnails(net, (0.0, 10.0), n=5)
+    assert th is not None and len(th.values) == 1 and th.values[0].shape == (4, 5, 5)
+    # row = x2, column = x1: compare one cell with a forward pass
+    x1, x2 = th.axis[3], th.axis[1]
+    a = net.forward(torch.tensor([x1, x2], dtype=torch.float64)).post[0]
+    assert th.values[0][:, 1, 3] == pytest.approx(a.numpy())
+    fig = live_diagram(net, (1.0, 2.0), thumbs=th)
+    heat = [t for t in fig.data if isinstance(t, go.Heatmap)]
+    assert [t.name for t in heat] == [f"activation of h{i}" for i in range(1, 5)]
+    assert (heat[2].z == th.values[0][2]).all()
+    # units stay clickable on top of the thumbnails
+    assert list(fig.data).index(_trace(fig, "units")) > list(fig.data).index(heat[-1])
+
+
+def test_thumbnails_follow_a_tweak(net) -> None:  # type: ignore[no-untyped-def]
+    before = thumbnails(net, (0.0, 10.0), n=5)
+    after = thumbnails(net.with_value(0, "bias", 0, None, 5.0), (0.0, 10.0), n=5)
+    assert before is not None and after is not None
+    assert not (before.values[0][0] == after.values[0][0]).all()
+    assert (before.values[0][1] == after.values[0][1]).all()
+
+
+def test_no_thumbnails_without_two_inputs() -> None:
+    assert thumbnails(get_preset("dtd-mlp").network(), (-3.0, 3.0)) is None
+
+
+def test_picked_target_is_marked(net) -> None:  # type: ignore[no-untyped-def]
+    assert "picked parameter" not in [t.name for t in live_diagram(net).data]
+    fig = live_diagram(net, picked="L0.b2")
+    picked = _trace(fig, "picked parameter")
+    units = _trace(fig, "units")
+    assert (picked.x[0], picked.y[0]) == (units.x[4], units.y[4])
+
+
+def test_legend_names_the_weight_signs(net) -> None:  # type: ignore[no-untyped-def]
+    fig = live_diagram(net.with_value(1, "weight", 0, 0, -1.0))
+    shown = {t.name for t in fig.data if t.showlegend}
+    assert {"positive weights", "negative weights", "zero weights"} <= shown
+
+
+@pytest.mark.parametrize("event, expected", [
+    ({"selection": {"points": [{"customdata": ["L1.w0.3"], "curve_number": 5}]}}, "L1.w0.3"),
+    ({"selection": {"points": [{"customdata": [""]}, {"customdata": ["L0.b1"]}]}}, "L0.b1"),
+    ({"selection": {"points": [{"customdata": "L0.b1"}]}}, "L0.b1"),
+    ({"selection": {"points": [{"x": 1, "y": 2}]}}, None),
+    ({"selection": {"points": []}}, None),
+    ({"selection": {"points": [{"customdata": ["zz"]}]}}, None),
+    (None, None),
+    ({}, None),
+])
+def test_clicked_target(event: object, expected: str | None) -> None:
+    assert clicked_target(event) == expected
+
+
+def test_labels_and_values(net) -> None:  # type: ignore[no-untyped-def]
+    assert target_label(net, Target.parse("L0.w2.1")) == "layer 0: x2 → h3"
+    assert target_label(net, Target.parse("L1.b0")) == "layer 1: bias of y1"
+    assert value_of(net, Target.parse("L1.w0.3")) == float(net.layers[1].weight[0, 3])
+    assert value_of(net, Target.parse("L0.b2")) == float(net.layers[0].bias[2])
+    assert len(targets_of_layer(net, 0)) == 8 + 4
