@@ -188,7 +188,7 @@ def test_too_much_shapley_work_is_refused_and_lower_settings_work() -> None:
     at.session_state["lrp_network"] = get_preset("dtd-mlp").network()
     at.session_state["lrp_rev"] = int(at.session_state["lrp_rev"]) + 1
     at.multiselect(key="imp_methods").set_value(["apoz", "shapley-sampled"])
-    at.number_input(key="imp_samples").set_value(100_000)
+    at.text_input(key="imp_samples").set_value("100000")
     at.run()
     assert not at.exception
     (err,) = errors(at)
@@ -196,7 +196,7 @@ def test_too_much_shapley_work_is_refused_and_lower_settings_work() -> None:
     assert f"use at most {DTD_MAX_PERMS:,} permutations" in err
     assert list(scores(at)) == ["APoZ (1 − fraction of zeros)"]  # the rest of the page still works
     assert not at.get("progress")  # no progress bar left behind
-    at.number_input(key="imp_samples").set_value(200)
+    at.text_input(key="imp_samples").set_value("200")
     at.run()
     assert not at.exception and not errors(at)
     assert list(scores(at)) == ["APoZ (1 − fraction of zeros)", "Shapley (sampled)", "Shapley (sampled) ± s.e."]

@@ -37,6 +37,8 @@ from lrp_explorer.figures.importance import (
     unit_name,
 )
 from lrp_explorer.ui import state
+from lrp_explorer.ui.numbox import number_box
+from lrp_explorer.ui.settings import persisted
 
 # Session keys owned by this page.
 DATA = "imp_data"  # uploaded CSVData, dropped when the network's input/output counts change
@@ -152,33 +154,35 @@ if preset_name is not None:
 # --- controls -----------------------------------------------------------------------------------
 c1, c2, c3 = st.columns([1, 2, 1])
 with c1:
+    layers = list(range(net.n_hidden_layers))
     layer = st.selectbox(
-        "Hidden layer", list(range(net.n_hidden_layers)), key=f"imp_layer_{net.n_hidden_layers}",
+        "Hidden layer", layers, key=persisted(f"imp_layer_{net.n_hidden_layers}", 0, options=layers),
         format_func=lambda k: f"layer {k} ({net.layers[k].n_out} units)",
     )
     n_units = net.layers[layer].n_out
-    loss = st.radio("Loss (mean over samples and outputs)", LOSSES, horizontal=True, key="imp_loss",
+    loss = st.radio("Loss (mean over samples and outputs)", LOSSES, horizontal=True,
+                    key=persisted("imp_loss", LOSSES[0], options=LOSSES),
                     format_func=lambda s: {"mse": "MSE", "l1": "L1"}[s])
 with c2:
     available = [m for m in METHODS.names() if m != "shapley-exact" or n_units <= MAX_EXACT_UNITS]
-    methods = st.multiselect("Methods", available, default=available, key="imp_methods",
+    methods = st.multiselect("Methods", available, key=persisted("imp_methods", available, options=available),
                              format_func=method_label)
     o1, o2, o3 = st.columns(3)
-    wn_norm = o1.radio("Weight norm", ["l1", "l2"], horizontal=True, key="imp_wn_norm",
+    wn_norm = o1.radio("Weight norm", ["l1", "l2"], horizontal=True, key=persisted("imp_wn_norm", "l1"),
                        format_func=str.upper, disabled="weight-norm" not in methods)
-    wn_dir = o2.radio("Weights", ["in", "out"], horizontal=True, key="imp_wn_dir",
+    wn_dir = o2.radio("Weights", ["in", "out"], horizontal=True, key=persisted("imp_wn_dir", "in"),
                       format_func={"in": "incoming", "out": "outgoing"}.get,
                       disabled="weight-norm" not in methods)
-    grad_reduce = o3.radio("Gradient over samples", ["sum", "mean"], horizontal=True, key="imp_grad_reduce",
-                           disabled="gradient" not in methods)
+    grad_reduce = o3.radio("Gradient over samples", ["sum", "mean"], horizontal=True,
+                           key=persisted("imp_grad_reduce", "sum"), disabled="gradient" not in methods)
     if n_units > MAX_EXACT_UNITS:
         st.caption(f"Exact Shapley values need all 2ⁿ coalitions; this layer has {n_units} units, more "
                    f"than {MAX_EXACT_UNITS}, so only the sampled estimate is offered.")
 with c3:
-    n_data = int(st.number_input("Data size", 1, MAX_DATASET_SIZE, 100, step=50, key="imp_n"))
-    seed = int(st.number_input("Seed (data and sampling)", 0, 2**31 - 1, 0, key="imp_seed"))
-    samples = int(st.number_input("Shapley permutations", 2, MAX_SAMPLES, DEFAULT_SAMPLES, step=100,
-                                  key="imp_samples", help="sampled in antithetic pairs (a permutation and its reverse)"))
+    n_data = int(number_box("Data size", "imp_n", 100, 1, MAX_DATASET_SIZE, integer=True))
+    seed = int(number_box("Seed (data and sampling)", "imp_seed", 0, 0, 2**31 - 1, integer=True))
+    samples = int(number_box("Shapley permutations", "imp_samples", DEFAULT_SAMPLES, 2, MAX_SAMPLES, integer=True,
+                             help="sampled in antithetic pairs (a permutation and its reverse)"))
     st.caption(f"Shapley runs are capped at about {MAX_WORK:.0e} operations (permutations × units × data "
                "size × the work of the layers after this one; about 5–15 s). Long runs show a progress "
                "bar; change a setting or press Stop to cancel, and nothing of the cancelled run is kept.")

@@ -24,6 +24,7 @@ from lrp_core.errors import LRPError
 from lrp_core.network import Network
 from lrp_core.presets import default_input, get_preset
 from lrp_core.urlstate import decode_network, encode_network
+from lrp_explorer.ui import settings
 
 DEFAULT_PRESET = "ancona-max"
 NET = "lrp_network"
@@ -55,6 +56,7 @@ def init() -> None:
     """Load the network once per session: from the URL if it names one, else
     the default preset. Then keep the URL in step with the network."""
     ss = st.session_state
+    settings.capture()  # keep every page's settings, even for widgets not drawn in this run
     if NET not in ss:
         net: Network | None = None
         try:
