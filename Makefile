@@ -8,7 +8,7 @@ STAMPS := .make-stamps
 CHROMIUM := /usr/bin/chromium
 PORT ?= 8501
 
-.PHONY: run test lint bench screenshots install install-dev chromium clean
+.PHONY: run test lint bench screenshots install install-dev chromium clean nginx serve stop
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -34,13 +34,29 @@ chromium:
 	fi
 	@test -x $(CHROMIUM) || { echo "chromium is still missing at $(CHROMIUM)"; exit 1; }
 
+# Debian's nginx for `make serve` and the proxy test (the system's nginx service is never used).
+nginx:
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; \
+	fi
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { echo "nginx is still missing"; exit 1; }
+
+# REPLICAS app processes (ports PORT+1 ...) behind nginx on PORT, sticky sessions; `make stop` ends them.
+REPLICAS ?= 1
+serve: install nginx
+	$(PY) deploy/serve.py start --replicas $(REPLICAS) --port $(PORT)
+
+stop:
+	$(PY) deploy/serve.py stop --port $(PORT)
+
 run: install
 	$(VENV)/bin/streamlit run lrp_explorer/app.py --server.port $(PORT)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
 
-test: install-dev chromium
+test: install-dev chromium nginx
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
