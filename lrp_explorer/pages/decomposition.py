@@ -19,6 +19,8 @@ from lrp_core.roots.base import FINDERS
 from lrp_core.roots.rules import RULES
 from lrp_explorer.figures.decomposition import compare_inputs, conservation_bars, heat_rows, sankey, title_of
 from lrp_explorer.ui import state
+from lrp_explorer.ui.numbox import number_box
+from lrp_explorer.ui.settings import persisted
 
 STOCHASTIC = ("mcmc", "interpolation")
 
@@ -58,12 +60,19 @@ def _neighbours(digest: str, _net: Network, x: tuple[float, ...], output: int, s
             "seconds": sum(d.seconds for d in decs)}
 
 
+def _default(finder: str, param: str, fallback: Any = None) -> Any:
+    """A finder parameter's default, as its registry entry declares it (one place for every page)."""
+    entry = FINDERS.get(finder)
+    values = {**dict(entry.extra.get("params", {})), **entry.defaults()}
+    return values.get(param, fallback)
+
+
 def _finder_controls(prefix: str, where: Any, default_finder: str = "exact") -> FinderSpec:
     """Finder and its parameters; returns the validated spec."""
     names = FINDERS.names()
     finder = where.selectbox(
-        "Root finder", names, index=names.index(default_finder) if default_finder in names else 0,
-        format_func=lambda n: FINDERS.get(n).label, key=f"{prefix}_finder",
+        "Root finder", names, format_func=lambda n: FINDERS.get(n).label,
+        key=persisted(f"{prefix}_finder", default_finder if default_finder in names else names[0], options=names),
         help="exact: a linear program over the segment (its root depends only on the segment, so it "
              "is cached exactly); rule: the closed-form root of a DTD rule; mcmc/interpolation: "
              "random searches inside the segment (the study's samplers).",
@@ -71,17 +80,23 @@ def _finder_controls(prefix: str, where: Any, default_finder: str = "exact") -> 
     params: dict[str, Any] = {}
     if finder == "rule":
         rules = RULES.names()
-        params["rule"] = where.selectbox("Rule", rules, index=rules.index("z+") if "z+" in rules else 0,
-                                         format_func=lambda r: RULES.get(r).label, key=f"{prefix}_rule")
+        params["rule"] = where.selectbox("Rule", rules, format_func=lambda r: RULES.get(r).label,
+                                         key=persisted(f"{prefix}_rule", _default(finder, "rule", rules[0]),
+                                                       options=rules))
         if params["rule"] == "γ":
-            params["gamma"] = where.number_input("γ", 0.0, 100.0, 0.25, 0.05, key=f"{prefix}_gamma")
+            params["gamma"] = where.number_input("γ", 0.0, 100.0, step=0.05,
+                                                 key=persisted(f"{prefix}_gamma", _default(finder, "gamma")))
     elif finder == "mcmc":
         c1, c2, c3 = where.columns(3)
-        params["n_chains"] = int(c1.number_input("chains", 1, 500, 10, key=f"{prefix}_chains"))
-        params["n_steps"] = int(c2.number_input("steps", 1, 20_000, 200, key=f"{prefix}_steps"))
-        params["n_warmup"] = int(c3.number_input("warm-up", 0, 50_000, 100, key=f"{prefix}_warmup"))
+        params["n_chains"] = int(c1.number_input("chains", 1, 500, key=persisted(
+            f"{prefix}_chains", _default(finder, "n_chains"))))
+        params["n_steps"] = int(c2.number_input("steps", 1, 20_000, key=persisted(
+            f"{prefix}_steps", _default(finder, "n_steps"))))
+        params["n_warmup"] = int(c3.number_input("warm-up", 0, 50_000, key=persisted(
+            f"{prefix}_warmup", _default(finder, "n_warmup"))))
     elif finder == "interpolation":
-        params["n_directions"] = int(where.number_input("directions", 1, 5_000, 50, key=f"{prefix}_dirs"))
+        params["n_directions"] = int(where.number_input("directions", 1, 5_000, key=persisted(
+            f"{prefix}_dirs", _default(finder, "n_directions"))))
     return FinderSpec.of(finder, **params)
 
 
@@ -199,33 +214,35 @@ with st.expander(f"Input x = ({', '.join(f'{v:.4g}' for v in x)})", expanded=net
 outs = [str(n) for n in net.meta.get("output_names", [])] if isinstance(net.meta.get("output_names"), list) else []
 left, right = st.columns(2)
 with left:
-    output = st.selectbox("Output to explain", list(range(net.n_outputs)), key=f"dec_output_r{rev}",
+    output = st.selectbox("Output to explain", list(range(net.n_outputs)),
+                          key=persisted(f"dec_output_r{rev}", 0, options=range(net.n_outputs), name="dec_output"),
                           format_func=lambda o: outs[o] if o < len(outs) else f"output {o}")
-    mode = st.radio("Mode", MODES, format_func=lambda m: MODE_LABELS[m], horizontal=True, key="dec_mode")
+    mode = st.radio("Mode", MODES, format_func=lambda m: MODE_LABELS[m], horizontal=True,
+                    key=persisted("dec_mode", MODES[0], options=MODES))
 with right:
     try:
         spec = _finder_controls("dec_a", st)
     except LRPError as exc:
         st.error(str(exc))
         st.stop()
-    seed = int(st.number_input("Seed (random finders)", 0, 2**31 - 1, 0, key="dec_seed")) \
+    seed = int(number_box("Seed (random finders)", "dec_seed", 0, 0, 2**31 - 1, integer=True)) \
         if spec.finder in STOCHASTIC else 0
 
 per_layer: dict[int, FinderSpec] = {}
 with st.expander("Per-layer overrides (a layer may use its own finder and rule)"):
     for k in range(len(net.layers) - 1, -1, -1):
-        if st.checkbox(f"Own settings for layer {k}", key=f"dec_ovr{k}_r{rev}"):
+        if st.checkbox(f"Own settings for layer {k}", key=persisted(f"dec_ovr{k}_r{rev}", False)):
             try:
                 per_layer[k] = _finder_controls(f"dec_l{k}_r{rev}", st)
             except LRPError as exc:
                 st.error(str(exc))
 
-compare = st.checkbox("Compare side by side (another mode or finder)", key="dec_compare")
+compare = st.checkbox("Compare side by side (another mode or finder)", key=persisted("dec_compare", False))
 spec_b, mode_b = spec, mode
 if compare:
     cb1, cb2 = st.columns(2)
-    mode_b = cb1.radio("Mode (right)", MODES, index=1 - MODES.index(mode), format_func=lambda m: MODE_LABELS[m],
-                       horizontal=True, key="dec_mode_b")
+    mode_b = cb1.radio("Mode (right)", MODES, format_func=lambda m: MODE_LABELS[m], horizontal=True,
+                       key=persisted("dec_mode_b", MODES[1 - MODES.index(mode)], options=MODES))
     try:
         spec_b = _finder_controls("dec_b", cb2, default_finder=spec.finder)
     except LRPError as exc:

@@ -50,6 +50,7 @@ from lrp_explorer.figures.roots import (
     result_label,
 )
 from lrp_explorer.ui import state
+from lrp_explorer.ui.settings import persisted
 
 DTYPE = torch.float64
 HEAT_N = 121
@@ -158,20 +159,25 @@ with controls:
     layer = st.selectbox(
         "Layer whose input is explained", list(range(n_layers)),
         format_func=lambda k: f"layer {k} input ({net.layers[k].n_in} values)" + (" = x" if k == 0 else ""),
-        key=f"roots_layer_{rev}",
+        key=persisted(f"roots_layer_{rev}", 0, options=range(n_layers), name="roots_layer"),
     )
     kinds = ["a network output", "every neuron of a layer"]
-    kind = st.radio("Explain", kinds, horizontal=True, key=f"roots_kind_{rev}")
+    kind = st.radio("Explain", kinds, horizontal=True,
+                    key=persisted(f"roots_kind_{rev}", kinds[0], options=kinds, name="roots_kind"))
     if kind == kinds[0]:
-        target = st.selectbox("Output", list(range(net.n_outputs)), key=f"roots_output_{rev}")
+        target = st.selectbox("Output", list(range(net.n_outputs)), key=persisted(
+            f"roots_output_{rev}", 0, options=range(net.n_outputs), name="roots_output"))
     else:
         target = st.selectbox("Layer whose neurons are explained", list(range(layer, n_layers)),
-                              key=f"roots_target_{rev}_{layer}")
+                              key=persisted(f"roots_target_{rev}_{layer}", layer, options=range(layer, n_layers),
+                                            name="roots_target"))
 
     finder_names = FINDERS.names()
     default = [n for n in ("rule", "mcmc", "exact") if n in finder_names]
-    chosen = st.multiselect("Finders (several to compare)", finder_names, default=default,
-                            format_func=lambda n: FINDERS.get(n).label, key=f"roots_finders_{rev}")
+    chosen = st.multiselect("Finders (several to compare)", finder_names,
+                            format_func=lambda n: FINDERS.get(n).label,
+                            key=persisted(f"roots_finders_{rev}", default, options=finder_names,
+                                          name="roots_finders"))
 
     finder_params: dict[str, dict[str, Any]] = {}
     seeds: dict[str, int] = {}
@@ -194,8 +200,9 @@ with controls:
                     continue
                 if name == "rule" and p == "rule":
                     rules = RULES.names()
-                    params[p] = st.selectbox("rule", rules, index=rules.index(dv) if dv in rules else 0,
-                                             format_func=lambda r: RULES.get(r).label, key=k)
+                    params[p] = st.selectbox("rule", rules, format_func=lambda r: RULES.get(r).label,
+                                             key=persisted(k, dv if dv in rules else rules[0], options=rules,
+                                                           name="roots_rule"))
                 elif p in CHOICE_PARAMS:
                     opts = CHOICE_PARAMS[p]
                     params[p] = st.selectbox(p, opts, index=opts.index(dv) if dv in opts else 0, key=k)

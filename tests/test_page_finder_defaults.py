@@ -1,0 +1,36 @@
+"""One set of finder defaults, declared once in the registry, on every page (issue 12, item 9):
+before, Root finding showed MCMC 10/1000/100 and Decomposition 10/200/100."""
+
+from __future__ import annotations
+
+from lrp_core.roots import FINDERS
+from tests.conftest import open_app_page
+
+PARAMS = {"n_chains": "chains", "n_steps": "steps", "n_warmup": "warmup"}
+
+
+def _declared(name: str) -> dict[str, object]:
+    entry = FINDERS.get(name)
+    return {**dict(entry.extra.get("params", {})), **entry.defaults()}
+
+
+def test_mcmc_defaults_are_the_registry_s_on_both_pages() -> None:
+    declared = _declared("mcmc")
+    roots = open_app_page("pages/roots.py")
+    r = roots.session_state["lrp_rev"]
+    roots.multiselect(key=f"roots_finders_{r}").set_value(["mcmc"]).run()
+    dec = open_app_page("pages/decomposition.py")
+    dec.selectbox(key="dec_a_finder").set_value("mcmc").run()
+    for p, short in PARAMS.items():
+        on_roots = roots.number_input(key=f"roots_p_{r}_mcmc_{p}").value
+        on_dec = dec.number_input(key=f"dec_a_{short}").value
+        assert on_roots == on_dec == declared[p], (p, on_roots, on_dec, declared[p])
+
+
+def test_interpolation_and_gamma_defaults_follow_the_registry() -> None:
+    dec = open_app_page("pages/decomposition.py")
+    dec.selectbox(key="dec_a_finder").set_value("interpolation").run()
+    assert dec.number_input(key="dec_a_dirs").value == _declared("interpolation")["n_directions"]
+    dec.selectbox(key="dec_a_finder").set_value("rule").run()
+    dec.selectbox(key="dec_a_rule").set_value("γ").run()
+    assert dec.number_input(key="dec_a_gamma").value == _declared("rule")["gamma"]

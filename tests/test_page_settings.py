@@ -1,0 +1,57 @@
+"""Every page's settings survive leaving the page and coming back (issue 12, item 3).
+
+Streamlit drops a widget's value when the widget is not drawn, so before the
+fix each of these came back at its default after a visit to another page."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import open_app_page
+
+
+def _away_and_back(at: AppTest, page: str) -> None:
+    at.switch_page("pages/editor.py").run()
+    assert not at.exception
+    at.switch_page(page).run()
+    assert not at.exception
+
+
+def test_importance_settings_survive_a_page_switch() -> None:
+    at = open_app_page("pages/importance.py")
+    at.radio(key="imp_loss").set_value("l1")
+    at.multiselect(key="imp_methods").set_value(["apoz", "gradient"])
+    at.text_input(key="imp_n").set_value("250")
+    at.text_input(key="imp_seed").set_value("7").run()
+    _away_and_back(at, "pages/importance.py")
+    assert at.radio(key="imp_loss").value == "l1"
+    assert at.multiselect(key="imp_methods").value == ["apoz", "gradient"]
+    assert at.text_input(key="imp_n").value == "250"
+    assert at.text_input(key="imp_seed").value == "7"
+    assert any("250 samples, seed 7" in c.value for c in at.caption)
+
+
+def test_roots_rule_survives_a_page_switch() -> None:
+    at = open_app_page("pages/roots.py")
+    r = at.session_state["lrp_rev"]
+    at.selectbox(key=f"roots_p_{r}_rule_rule").set_value("w²").run()
+    _away_and_back(at, "pages/roots.py")
+    assert at.selectbox(key=f"roots_p_{r}_rule_rule").value == "w²"
+
+
+def test_decomposition_compare_and_mode_survive_a_page_switch() -> None:
+    at = open_app_page("pages/decomposition.py")
+    at.radio(key="dec_mode").set_value("train-free")
+    at.checkbox(key="dec_compare").check().run()
+    at.radio(key="dec_mode_b").set_value("train-free").run()
+    _away_and_back(at, "pages/decomposition.py")
+    assert at.radio(key="dec_mode").value == "train-free"
+    assert at.checkbox(key="dec_compare").value is True
+    assert at.radio(key="dec_mode_b").value == "train-free"
+
+
+def test_all_settings_lists_and_load_settings_restores() -> None:
+    at = open_app_page("pages/importance.py")
+    at.radio(key="imp_loss").set_value("l1").run()
+    stored = at.session_state["lrp_settings"]
+    assert stored["imp_loss"] == "l1" and stored["imp_n"] == "100"
