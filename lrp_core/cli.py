@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -79,7 +80,8 @@ def emit(args: argparse.Namespace, payload: Any, text: str) -> None:
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="python -m lrp_core", description="LRP Explorer command line")
+    prog = "lrp-explorer" if os.path.basename(sys.argv[0]) == "lrp-explorer" else "python -m lrp_core"
+    parser = Parser(prog=prog, description="LRP Explorer command line")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     import lrp_core.commands as commands
 
