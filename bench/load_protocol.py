@@ -53,6 +53,7 @@ class LoadResult:
     errors: list[str] = field(default_factory=list)
     cpu: float = 0.0  # server CPU seconds over the level
     peak_rss_mb: float = 0.0
+    shown: dict[int, float | None] = field(default_factory=dict)  # seed -> v(N) the page showed after it
 
     @property
     def reruns_per_s(self) -> float:
@@ -116,8 +117,10 @@ async def student(i: int, base: Callable[[int], str], res: LoadResult, *, edits:
         check_run(r, f"session {i} open", res.errors)
         for k in range(edits):
             await asyncio.sleep(think * rng.uniform(0.5, 1.5))
-            r = await s.set_widget(SEED_KEY, seed0 + i * edits + k + 1)
+            seed = seed0 + i * edits + k + 1
+            r = await s.set_widget(SEED_KEY, seed)
             res.runs += 1
+            res.shown[seed] = s.find_number(V_FULL)
             res.edit_times.append(r.seconds)
             check_run(r, f"session {i} edit {k}", res.errors)
     except Exception as exc:  # a ProtocolError, a timeout, a closed websocket: counted, never hidden
@@ -156,6 +159,18 @@ async def run_level(base: str | Callable[[int], str], sessions: int, pids: Seque
     res.seconds = time.perf_counter() - t0
     res.cpu = cpu_seconds(pids) - cpu0
     return res
+
+
+def expected_v_full(seed: int) -> float:
+    """v(N) as the importance page computes it for the ancona-max preset's data
+    set with ``seed`` (100 samples, layer 0, MSE), straight from lrp_core."""
+    from lrp_core.importance import attribute
+    from lrp_core.presets import get_preset
+
+    preset = get_preset("ancona-max")
+    X, y = preset.dataset(100, seed)
+    (res,) = attribute(preset.network(), X, y, ["shapley-exact"])
+    return float(res.extra["v_full"])
 
 
 def table(results: Sequence[LoadResult], title: str = "") -> str:

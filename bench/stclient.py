@@ -42,7 +42,7 @@ from websockets.asyncio.client import ClientConnection, connect
 WIDGET_TYPES = frozenset({
     "button", "checkbox", "color_picker", "date_input", "download_button", "file_uploader",
     "multiselect", "number_input", "radio", "selectbox", "slider", "text_area", "text_input",
-    "time_input", "toggle", "arrow_data_frame", "button_group", "chat_input", "plotly_chart",
+    "time_input", "toggle", "dataframe", "button_group", "chat_input", "plotly_chart",
 })
 TEXT_TYPES = frozenset({"markdown", "heading", "alert", "text", "caption"})
 FINISHED = ForwardMsg.ScriptFinishedStatus
@@ -143,8 +143,15 @@ class Session:
         return await self.rerun()
 
     def widget(self, key: str) -> Widget:
+        """The widget whose user key is ``key`` (a trailing ``*`` matches a key
+        prefix, e.g. ``editor_w0_r*`` for a key that carries a revision), or
+        else whose label is ``key``."""
         for w in self.widgets.values():
-            if w.id.endswith(f"-{key}") or w.label == key:
+            user_key = w.id.split("-", 2)[2] if w.id.startswith("$$ID-") and w.id.count("-") >= 2 else ""
+            if user_key == key or (key.endswith("*") and user_key.startswith(key[:-1])):
+                return w
+        for w in self.widgets.values():
+            if w.label == key:
                 return w
         raise ProtocolError(f"no widget {key!r}; the page has {[w.label for w in self.widgets.values()]}")
 
@@ -248,7 +255,7 @@ def widget_state(w: Widget, value: Any) -> WidgetState:
         s.double_array_value.data.extend(float(v) for v in (value if isinstance(value, list | tuple) else [value]))
     elif w.type in ("text_input", "text_area"):
         s.string_value = str(value)
-    elif w.type == "arrow_data_frame":  # st.data_editor: {"edited_rows": {row: {column: value}}, ...}
+    elif w.type == "dataframe":  # st.data_editor: {"edited_rows": {row: {column: value}}, ...}
         s.string_value = json.dumps(value)
     elif w.type == "button":
         s.trigger_value = True
