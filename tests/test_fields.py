@@ -1,0 +1,170 @@
+"""Explanation fields (issue 17): each method's field against ``decompose`` or a
+hand formula, the per-region full-backward pieces, and the regions drawn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from lrp_core.decompose import FinderSpec, decompose
+from lrp_core.errors import LRPError
+from lrp_core.fields import FIELD_METHODS, explanation_field, grid, relevance_at
+from lrp_core.network import Network, from_layers
+from lrp_core.presets import get_preset
+from lrp_core.regions import RegionSet, interior_samples, linear_regions
+
+BOX = (-3.0, 3.0, -3.0, 3.0)
+Plane = tuple[Network, RegionSet]
+DTD = {
+    "z+": ("train-free", FinderSpec.of("rule", rule="z+")),
+    "w2": ("train-free", FinderSpec.of("rule", rule="w2")),
+    "gamma": ("train-free", FinderSpec.of("rule", rule="gamma", gamma=0.25)),
+    "full-backward": ("full", FinderSpec.of("exact")),
+}
+
+
+@pytest.fixture(scope="module")
+def plane() -> Plane:
+    net = get_preset("plane-2-8-8-1").network()
+    return net, linear_regions(net, BOX)
+
+
+@pytest.mark.parametrize("method", list(DTD))
+def test_each_region_equals_decompose_at_sampled_points(plane: Plane, method: str) -> None:
+    net, regions = plane
+    mode, spec = DTD[method]
+    gen = torch.Generator().manual_seed(17)
+    per_region = 1 if method == "full-backward" else 2  # an LP per layer and point: one point per region
+    pts = torch.cat([interior_samples(r, per_region, gen) for r in regions.regions]).numpy()
+    rel, _ = relevance_at(net, pts, method, regions=regions)
+    for p, r in zip(pts, rel, strict=True):
+        dec = decompose(net, p, 0, mode=mode, spec=spec)
+        assert np.abs(dec.input_relevance.numpy() - r).max() <= 1e-9, (method, p)
+
+
+@pytest.mark.parametrize("method", list(DTD))
+def test_grid_field_equals_decompose_at_grid_points(plane: Plane, method: str) -> None:
+    net, _ = plane
+    mode, spec = DTD[method]
+    fld = explanation_field(net, BOX, method, n=21)
+    rng = np.random.default_rng(3)
+    for iy, ix in rng.integers(0, 21, size=(12, 2)):
+        dec = decompose(net, [fld.xs[ix], fld.ys[iy]], 0, mode=mode, spec=spec)
+        assert np.abs(dec.input_relevance.numpy() - fld.relevance[iy, ix]).max() <= 1e-9
+        assert abs(fld.unresolved[iy, ix] - (dec.f_x - float(dec.input_relevance.sum()))) <= 1e-9
+    # grid points on the axes lie on hinges of no unit here, but x = 0 exactly is a grid point: still equal
+    assert 0.0 in fld.xs
+
+
+def test_full_backward_searches_per_region_not_per_point(plane: Plane) -> None:
+    net, regions = plane
+    fld = explanation_field(net, BOX, "full-backward", n=121, regions=regions)
+    units = sum(layer.n_out for layer in net.layers)
+    assert 0 < fld.root_searches <= len(regions.regions) * units
+    assert fld.root_searches < fld.n_points // 10
+    # a coarser grid hits no more regions, so it needs no more searches
+    assert explanation_field(net, BOX, "full-backward", n=11, regions=regions).root_searches <= fld.root_searches
+
+
+def test_field_is_affine_on_each_region(plane: Plane) -> None:
+    net, regions = plane
+    gen = torch.Generator().manual_seed(5)
+    for r in regions.regions[:20]:
+        pts = interior_samples(r, 4, gen).numpy()
+        rel, _ = relevance_at(net, pts, "full-backward", regions=regions)
+        # R_i = P_i x_i + Q_i: the second differences along the samples vanish
+        for i in range(2):
+            if np.ptp(pts[:, i]) > 1e-6:
+                coef = np.polyfit(pts[:, i], rel[:, i], 1)
+                assert np.abs(np.polyval(coef, pts[:, i]) - rel[:, i]).max() <= 1e-9
+
+
+def _linear_net() -> Network:
+    return from_layers([[[1.5, -2.0]], [[0.5]]], [[0.25], [-1.0]], ["linear", "linear"])  # f = 0.75 x1 − x2 − 0.875
+
+
+def test_gradient_and_gradient_x_input_hand_formula_linear_network() -> None:
+    net = _linear_net()
+    fld = explanation_field(net, (-2, 2, -1, 3), "gradient-x-input", n=5)
+    grad = explanation_field(net, (-2, 2, -1, 3), "gradient", n=5)
+    gx, gy = np.meshgrid(fld.xs, fld.ys)
+    np.testing.assert_allclose(grad.relevance[..., 0], 0.75, atol=1e-12)
+    np.testing.assert_allclose(grad.relevance[..., 1], -1.0, atol=1e-12)
+    np.testing.assert_allclose(fld.relevance[..., 0], 0.75 * gx, atol=1e-12)
+    np.testing.assert_allclose(fld.relevance[..., 1], -1.0 * gy, atol=1e-12)
+    np.testing.assert_allclose(fld.unresolved, -0.875, atol=1e-12)  # f − x·∇f = the bias
+
+
+def test_shapley_hand_formula_linear_and_relu() -> None:
+    net = _linear_net()
+    fld = explanation_field(net, (-2, 2, -1, 3), "shapley", n=5)
+    gx, gy = np.meshgrid(fld.xs, fld.ys)
+    # a linear game: φ_i = w_i x_i, f(0) unexplained
+    np.testing.assert_allclose(fld.relevance[..., 0], 0.75 * gx, atol=1e-12)
+    np.testing.assert_allclose(fld.relevance[..., 1], -gy, atol=1e-12)
+    np.testing.assert_allclose(fld.unresolved, -0.875, atol=1e-12)
+    # f = relu(x1 + x2 − 1) at (1, 1): f(x) = 1, f(1, 0) = f(0, 1) = f(0) = 0 -> φ = (½, ½);
+    # at (2, 0.5): f = 1.5, f(2, 0) = 1, f(0, 0.5) = 0 -> φ1 = ½·1 + ½·1.5 = 1.25, φ2 = ½·0 + ½·0.5 = 0.25
+    relu = from_layers([[[1.0, 1.0]], [[1.0]]], [[-1.0], [0.0]], ["relu", "linear"])
+    rel, searches = relevance_at(relu, np.array([[1.0, 1.0], [2.0, 0.5]]), "shapley")
+    np.testing.assert_allclose(rel, [[0.5, 0.5], [1.25, 0.25]], atol=1e-12)
+    assert searches == 0
+
+
+def test_shapley_efficiency_on_plane(plane: Plane) -> None:
+    net, _ = plane
+    fld = explanation_field(net, BOX, "shapley", n=15)
+    f0 = float(net(torch.zeros(2, dtype=torch.float64))[0])
+    np.testing.assert_allclose(fld.unresolved, f0, atol=1e-12)
+
+
+def test_field_regions_are_the_regions_of_the_box(plane: Plane) -> None:
+    net, regions = plane
+    fld = explanation_field(net, BOX, "full-backward", n=7)
+    assert fld.regions is not None
+    assert [r.pattern for r in fld.regions.regions] == [r.pattern for r in regions.regions]
+    for a, b in zip(fld.regions.regions, regions.regions, strict=True):
+        assert torch.equal(a.polygon, b.polygon)
+
+
+def test_grid_layout_and_json_contract(plane: Plane) -> None:
+    net, _ = plane
+    fld = explanation_field(net, (-1, 2, 0, 3), "gradient", n=4)
+    xs, ys, pts = grid((-1, 2, 0, 3), 4)
+    assert xs.tolist() == [-1, 0, 1, 2] and ys.tolist() == [0, 1, 2, 3]
+    assert pts[1].tolist() == [0, 0] and pts[4].tolist() == [-1, 1]  # x varies fastest
+    data = fld.to_json()
+    assert list(data) == ["x", "y", "relevance", "unresolved", "root_searches", "seconds"]
+    assert np.array(data["relevance"]).shape == (4, 4, 2)
+    iy, ix = 2, 1  # the point (0, 2)
+    f = float(net(torch.tensor([0.0, 2.0], dtype=torch.float64))[0])
+    r = data["relevance"][iy][ix]
+    assert abs(data["unresolved"][iy][ix] - (f - r[0] - r[1])) <= 1e-12
+
+
+def test_every_method_registered_and_bad_input() -> None:
+    assert FIELD_METHODS.names() == ["gradient", "gradient-x-input", "z+", "w2", "gamma", "full-backward",
+                                     "shapley"]
+    net = get_preset("xor-2-4-1").network()
+    with pytest.raises(LRPError, match="unknown field method"):
+        explanation_field(net, BOX, "lime")
+    with pytest.raises(LRPError, match="gamma must be"):
+        explanation_field(net, BOX, "gamma", gamma=-1)
+    with pytest.raises(LRPError, match="unknown parameter"):
+        explanation_field(net, BOX, "z+", gamma=1)
+    with pytest.raises(LRPError, match="grid size"):
+        explanation_field(net, BOX, "z+", n=1)
+    with pytest.raises(LRPError, match="2-input"):
+        explanation_field(get_preset("dtd-mlp").network(), BOX, "z+")
+    with pytest.raises(LRPError, match="output"):
+        explanation_field(net, BOX, "z+", output=3)
+
+
+def test_gamma_parameter_changes_the_field(plane: Plane) -> None:
+    net, _ = plane
+    a = explanation_field(net, BOX, "gamma", n=9, gamma=0.0)
+    b = explanation_field(net, BOX, "gamma", n=9, gamma=2.0)
+    w2 = explanation_field(net, BOX, "z+", n=9)
+    assert np.abs(a.relevance - b.relevance).max() > 1e-3
+    assert a.params == {"gamma": 0.0} and w2.params == {}
