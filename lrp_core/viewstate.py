@@ -43,6 +43,7 @@ VIEW_VERSION = "1"
 VIEW_PARAM = "view"
 MAX_VIEW_CHARS = 20_000
 MAX_LIST = 64
+MAX_SETTINGS = 400
 MAX_ABS = 1e12
 MAX_TEXT = 80
 _NAME = re.compile(r"^[A-Za-z0-9_.:+\-]{1,80}$")
@@ -251,9 +252,9 @@ def _field(key: str, value: Any, notes: list[str]) -> tuple[str, Any]:
             raise LRPError("the plane box must be [lo, hi] or [x0, x1, y0, y1] with lo < hi")
         return "box", box
     if key == "d":
-        return "data", _settings(value, "the data settings")
+        return "data", _settings(value, "the data settings", notes)
     if key == "s":
-        return "settings", _settings(value, "the page settings")
+        return "settings", _settings(value, "the page settings", notes)
     attr, noun, registry = FAMILIES[key]
     return attr, _family(value, noun, registry(), notes)
 
@@ -294,12 +295,16 @@ def _scalar(v: Any, what: str) -> Scalar | list[Scalar]:
     raise LRPError(f"{what} must be numbers, short texts or lists of them, not {str(v)[:30]!r}")
 
 
-def _settings(v: Any, what: str) -> dict[str, Any]:
-    if not isinstance(v, dict) or len(v) > MAX_LIST:
-        raise LRPError(f"{what} must be an object of at most {MAX_LIST} entries")
+def _settings(v: Any, what: str, notes: list[str]) -> dict[str, Any]:
+    """``{name: value}``, each bad entry dropped with a notice."""
+    if not isinstance(v, dict) or len(v) > MAX_SETTINGS:
+        raise LRPError(f"{what} must be an object of at most {MAX_SETTINGS} entries")
     out: dict[str, Any] = {}
     for k, u in v.items():
-        out[_name(k, f"a key of {what}")] = _scalar(u, f"{what}' {str(k)[:30]!r}")
+        try:
+            out[_name(k, f"a key of {what}")] = _scalar(u, f"{what}' {str(k)[:30]!r}")
+        except LRPError as exc:
+            notes.append(f"The link's view: {exc}; it was ignored.")
     return out
 
 

@@ -4,9 +4,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from lrp_explorer.ui import state
+from lrp_explorer.ui import presenter, state, view
 
-st.set_page_config(page_title="LRP Explorer", page_icon=":material/insights:", layout="wide")
+# an emoji icon is drawn in the browser (a ":material/…:" page icon is fetched from fonts.gstatic.com)
+st.set_page_config(page_title="LRP Explorer", page_icon="📈", layout="wide")
 state.init()
 
 HERE = Path(__file__).parent
@@ -21,10 +22,12 @@ PAGES = [
     ("pages/decomposition.py", "Decomposition", ":material/account_tree:"),
 ]
 
-st.navigation(
-    [
-        st.Page(path, title=title, icon=icon, default=i == 0)
-        for i, (path, title, icon) in enumerate(PAGES)
-        if (HERE / path).exists()
-    ]
-).run()
+pages = [
+    st.Page(path, title=title, icon=icon, default=i == 0)
+    for i, (path, title, icon) in enumerate(PAGES)
+    if (HERE / path).exists()
+]
+current = st.navigation(pages, position=presenter.nav_position())
+presenter.apply()  # ?present=1: no sidebar or toolbar, larger text
+view.sync(current, pages)  # the link's view on a session's first run; afterwards the view into the URL
+current.run()

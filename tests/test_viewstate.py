@@ -92,12 +92,18 @@ def test_unknown_keys_are_ignored_with_a_notice_each() -> None:
     ({"x": [1, "a"]}, "input point"), ({"x": [float("1e300")]}, "input point"), ({"x": 3}, "input point"),
     ({"l": -1}, "layer"), ({"l": True}, "layer"), ({"o": 1.5}, "output"), ({"p": "a b/c"}, "page"),
     ({"t": "L0.x1"}, "tweak"), ({"box": [3, -3]}, "box"), ({"box": [0, 1, 2]}, "box"),
-    ({"d": [1]}, "data"), ({"s": {"k": {"nested": 1}}}, "settings"), ({"m": [TOY]}, "methods"),
+    ({"d": [1]}, "data"), ({"s": [1]}, "settings"), ({"m": [TOY]}, "methods"),
 ])
 def test_invalid_values_are_dropped_with_a_notice(obj: dict[str, object], field: str) -> None:
     view, notes = from_json({**obj, "mode": "rule"})
     assert view == View(mode="rule")
     assert len(notes) == 1
+
+
+def test_a_bad_setting_is_dropped_alone() -> None:
+    view, notes = from_json({"s": {"imp_n": "100", "deep": {"nested": 1}, "long": "x" * 500, "ok": [1, "a"]}})
+    assert view.settings == {"imp_n": "100", "ok": [1, "a"]}
+    assert len(notes) == 2
 
 
 def test_unknown_method_and_parameters_out_of_range(toys: None) -> None:

@@ -175,24 +175,38 @@ def _back() -> None:
 
 
 def tweak_control(*, x: tuple[float, ...] | None = None, box: tuple[float, float] | None = None,
-                  height: int = 300, font_size: int = 12, diagram: bool = True) -> Network:
-    """Draw the control in the current container and return the (possibly tweaked) network."""
+                  height: int = 300, font_size: int = 12, diagram: Any = True) -> Network:
+    """Draw the control and return the (possibly tweaked) network.
+
+    ``diagram``: ``True`` draws the diagram above the controls, ``False`` leaves
+    it out, a container (e.g. a column) draws it there."""
     history.track()
     net = state.get_network()
     target = current_target(net)
     _live()["target"] = target
     _sync(net, target)
-    x = x if x is not None else state.get_input()
-    if diagram:
+    if diagram is not False:
+        where = st if diagram is True else diagram
         thumbs = thumbnails(net, box or plane_box(net))
+        x = x if x is not None else state.get_input()
         fig = live_diagram(net, x, picked=target, thumbs=thumbs, height=height, font_size=font_size)
-        st.plotly_chart(fig, key=DIAGRAM, on_select=_on_diagram, selection_mode="points",
-                        config={"displayModeBar": False})
+        where.plotly_chart(fig, key=DIAGRAM, on_select=_on_diagram, selection_mode="points",
+                           config={"displayModeBar": False})
+    _pickers(net, target)
+    _value_widgets()
+    _buttons()
+    return state.get_network()
+
+
+def _pickers(net: Network, target: str) -> None:
     c1, c2 = st.columns([1, 2])
     c1.selectbox("Tweak layer", list(range(len(net.layers))), key=LAYER, on_change=_on_layer,
                  format_func=lambda k: f"layer {k}")
     c2.selectbox("Parameter", [t.text for t in targets_of_layer(net, Target.parse(target).layer)],
                  key=TARGET, on_change=_on_target, format_func=lambda s: target_label(net, Target.parse(s)))
+
+
+def _value_widgets() -> None:
     center = float(_live()["center"])
     chosen = float(st.session_state[SPAN])
     span = max(chosen, abs(center) * 1e-6)  # a range float64 can resolve around large values
@@ -205,6 +219,9 @@ def tweak_control(*, x: tuple[float, ...] | None = None, box: tuple[float, float
     msg = _live().get("msg")
     if msg:
         st.error(msg)
+
+
+def _buttons() -> None:
     n_undo, n_redo = history.counts()
     b1, b2, b3 = st.columns(3)
     b1.button(f"Undo ({n_undo})", key="tweak_undo", on_click=_undo, disabled=n_undo == 0, width="stretch")
@@ -212,4 +229,17 @@ def tweak_control(*, x: tuple[float, ...] | None = None, box: tuple[float, float
     preset = history.preset_name()
     b3.button(f"Back to {preset}" if preset else "Back to the preset", key="tweak_preset", on_click=_back,
               disabled=preset is None, width="stretch")
-    return state.get_network()
+
+
+def panel(page: str, *, expanded: bool = True, box: tuple[float, float] | None = None) -> Network:
+    """The tweak control as a page shows it: the diagram beside the controls, the
+    "Copy link to this view" button, and the view written into the URL."""
+    from lrp_explorer.ui import view
+
+    with st.expander("Tweak a weight or bias: click an edge or a unit in the diagram", expanded=expanded):
+        left, right = st.columns([3, 2])
+        with right:
+            net = tweak_control(diagram=left, box=box, height=260)
+            view.copy_link(page)
+    view.write_url(page)
+    return net
