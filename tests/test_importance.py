@@ -18,16 +18,19 @@ from lrp_core.importance import (
     MAX_EXACT_UNITS,
     MAX_WORK,
     METHODS,
+    Context,
     Scores,
     attribute,
     make_game,
     popcount,
     pruning_curve,
     pruning_curves,
+    run_method,
     scores_csv,
     shapley_from_values,
     shapley_weights,
     shapley_work,
+    unavailable_reason,
 )
 from lrp_core.network import Network, from_layers
 from lrp_core.presets import get_preset
@@ -150,19 +153,29 @@ def test_data_shape_errors() -> None:
 
 def test_unknown_method_option_is_refused() -> None:
     net, X, y = tiny()
-    with pytest.raises(LRPError, match="choose one of: l1, l2"):
+    with pytest.raises(LRPError, match="norm must be one of l1, l2, not 'l3'"):
         attribute(net, X, y, "weight-norm", options={"weight-norm": {"norm": "l3"}})
-    with pytest.raises(LRPError, match="takes no options"):
+    with pytest.raises(LRPError, match=r"unknown parameter\(s\) foo for method 'apoz'; valid: none"):
         attribute(net, X, y, "apoz", options={"apoz": {"foo": 1}})
+    with pytest.raises(LRPError, match="reduce must be one of sum, mean"):
+        attribute(net, X, y, "gradient", options={"gradient": {"reduce": "max"}})
 
 
 def test_exact_shapley_cap() -> None:
+    """2^n coalitions stop at 20 units unless the closed form applies (MSE, layer feeding a linear output)."""
     n = MAX_EXACT_UNITS + 1
-    net = random_net([2, n, 1], ["relu", "linear"], 0)
+    net = random_net([2, n, 1], ["relu", "relu"], 0)
     X = torch.zeros(3, 2, dtype=D)
     y = torch.zeros(3, 1, dtype=D)
     with pytest.raises(LRPError, match="at most 20 units"):
         attribute(net, X, y, "shapley-exact")
+    assert "at most 20 units" in str(unavailable_reason("shapley-exact", net, 0, "mse"))
+    linear = random_net([2, n, 1], ["relu", "linear"], 0)
+    with pytest.raises(LRPError, match="at most 20 units"):
+        attribute(linear, X, y, "shapley-exact", loss="l1")
+    assert unavailable_reason("shapley-exact", linear, 0, "mse") is None
+    (closed,) = attribute(linear, X, y, "shapley-exact")
+    assert closed.extra["closed_form"] is True and closed.scores.shape == (n,)
     # the sampled estimate still works on wide layers
     (r,) = attribute(net, X, y, "shapley-sampled", samples=4)
     assert r.scores.shape == (n,)
@@ -460,9 +473,13 @@ def test_a_coalition_that_overflows_is_refused_even_when_the_full_loss_is_finite
                       ["relu", "relu", "relu", "linear"])
     X, y = torch.tensor([[1e32]], dtype=D), torch.zeros(1, 1, dtype=D)
     assert make_game(net, X, y, layer=2).losses(torch.zeros(1, 2, dtype=torch.bool)).tolist() == [0.0]
-    for name in ["leave-one-out", "shapley-exact"]:
+    for name in ["leave-one-out", "shapley-sampled"]:
         with pytest.raises(LRPError, match=f"{name} gave scores that are not finite numbers: .*overflow"):
-            attribute(net, X, y, name, layer=2)
+            attribute(net, X, y, name, layer=2, samples=4)
+    # The closed form never forms a coalition's loss: v({0}) = v({1}) = 1e320 (inf in float64) and
+    # v(N) = 0, so φ = (½·1e320 − ½·1e320, the same) = (0, 0) exactly, which it gets.
+    (exact,) = attribute(net, X, y, "shapley-exact", layer=2)
+    assert exact.extra["closed_form"] and exact.scores.tolist() == [0.0, 0.0]
     (grad,) = attribute(net, X, y, "gradient", layer=2)  # a zero residual: finite (zero) gradient
     assert grad.scores.tolist() == [0.0, 0.0]
 
@@ -473,10 +490,10 @@ def test_shapley_work_counts_coalitions_samples_and_tail_cost() -> None:
     assert shapley_work(dtd, 0, 100, "shapley-sampled", 199) == 200 * 9 * 100 * (320 + 10)  # pairs
     assert shapley_work(dtd, 0, 7, "shapley-exact") == 2**10 * 7 * 330
     assert shapley_work(dtd, 3, 7, "shapley-exact") == 2**10 * 7 * 2 * EXACT_OUTPUT_COST["relu"]  # ReLU output
-    anc = get_preset("ancona-max").network()  # linear output: one BLAS product (MSE) or a cdist (L1)
-    assert shapley_work(anc, 0, 1000, "shapley-exact") == 2**4 * 1000 * EXACT_OUTPUT_COST["linear-mse"]
+    anc = get_preset("ancona-max").network()  # linear output: the closed form (MSE) or a cdist (L1)
+    assert shapley_work(anc, 0, 1000, "shapley-exact") == (4 + 1) * 1000 * 1
     assert shapley_work(anc, 0, 1000, "shapley-exact", loss="l1") == 2**4 * 1000 * EXACT_OUTPUT_COST["linear-l1"]
-    assert EXACT_OUTPUT_COST["linear-mse"] < EXACT_OUTPUT_COST["linear-l1"] < EXACT_OUTPUT_COST["relu"]
+    assert EXACT_OUTPUT_COST["linear-l1"] < EXACT_OUTPUT_COST["relu"]
     assert shapley_work(anc, 0, 1000, "gradient") == 0.0
 
 
@@ -503,9 +520,11 @@ def test_work_cap_refuses_long_shapley_runs_at_once_and_names_a_way_under() -> N
         attribute(net, Xb, yb, "shapley-exact")
     # the same cap holds when a method is called through the registry directly
     with pytest.raises(LRPError, match="cap of"):
-        METHODS.get("shapley-sampled").func(net, X, y, samples=100_000)
+        METHODS.get("shapley-sampled").func(Context.build(net, X, y), samples=100_000)
     with pytest.raises(LRPError, match="cap of"):
-        METHODS.get("shapley-exact").func(net, Xb, yb)
+        METHODS.get("shapley-exact").func(Context.build(net, Xb, yb))
+    with pytest.raises(LRPError, match="cap of"):
+        run_method("shapley-exact", Context.build(net, Xb, yb))
     # under the cap nothing changes
     assert attribute(net, X[:10], y[:10], "shapley-sampled", samples=20)[0].n_units == 10
 

@@ -2,19 +2,49 @@
 
 ``python -m lrp_core attribute (--preset NAME | --network FILE) [--data FILE.csv]
 [--layer K] --method M [--loss mse|l1] [--n-data N] [--seed S] [--samples N] --json``
+
+Only light modules are imported at module level (the CLI builds every
+subcommand's parser on each call); the method names and losses are read
+from :mod:`lrp_core.importance` only when ``--method``/``--loss`` is parsed.
 """
 
 from __future__ import annotations
 
 import argparse
-
-import torch
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from lrp_core.cli import CLIError, add_network_args, emit, load_network
-from lrp_core.datasets import MAX_CSV_BYTES, parse_csv_for
-from lrp_core.importance import DEFAULT_SAMPLES, LOSSES, METHODS, attribute
-from lrp_core.network import Network
-from lrp_core.presets import default_dataset, get_preset, matching_preset
+
+if TYPE_CHECKING:
+    import torch
+
+    from lrp_core.network import Network
+
+
+class _LazyChoices:
+    """Argparse ``choices`` computed on first use (membership, iteration, messages)."""
+
+    def __init__(self, make: Callable[[], list[str]]) -> None:
+        self._make = make
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._make())
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._make()
+
+
+def _method_choices() -> list[str]:
+    from lrp_core.importance import METHODS
+
+    return [*METHODS.names(), "all"]
+
+
+def _loss_choices() -> list[str]:
+    from lrp_core.importance import LOSSES
+
+    return list(LOSSES)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,17 +52,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_network_args(p)
     p.add_argument("--data", metavar="FILE.csv", help="CSV: input columns, then one target column per output")
     p.add_argument("--layer", type=int, default=0, help="hidden layer, counted from 0 (default 0)")
-    p.add_argument("--method", required=True, choices=[*METHODS.names(), "all"], help="the method, or all")
-    p.add_argument("--loss", default="mse", choices=list(LOSSES), help="loss averaged over samples (default mse)")
+    p.add_argument("--method", required=True, metavar="METHOD", choices=_LazyChoices(_method_choices),
+                   help="one of: %(choices)s")
+    p.add_argument("--loss", default="mse", metavar="LOSS", choices=_LazyChoices(_loss_choices),
+                   help="loss averaged over samples, one of: %(choices)s (default %(default)s)")
     p.add_argument("--n-data", type=int, default=100, help="size of the preset's data set (default 100)")
     p.add_argument("--seed", type=int, default=0, help="seed for the data set and sampled methods (default 0)")
-    p.add_argument("--samples", type=int, default=DEFAULT_SAMPLES,
-                   help=f"permutations for shapley-sampled (default {DEFAULT_SAMPLES})")
+    p.add_argument("--samples", type=int, default=None,
+                   help="permutations for shapley-sampled (default: its declared default)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_attribute)
 
 
 def _load_data(args: argparse.Namespace, net: Network) -> tuple[torch.Tensor, torch.Tensor]:
+    from lrp_core.datasets import MAX_CSV_BYTES, parse_csv_for
+    from lrp_core.presets import default_dataset, get_preset, matching_preset
+
     if args.data:
         try:
             with open(args.data, "rb") as fh:
@@ -50,10 +85,13 @@ def _load_data(args: argparse.Namespace, net: Network) -> tuple[torch.Tensor, to
 
 
 def _attribute(args: argparse.Namespace) -> int:
+    from lrp_core.importance import DEFAULT_SAMPLES, attribute
+
     net = load_network(args)
     X, y = _load_data(args, net)
+    samples = DEFAULT_SAMPLES if args.samples is None else args.samples
     results = attribute(net, X, y, args.method, layer=args.layer, loss=args.loss, seed=args.seed,
-                        samples=args.samples)
+                        samples=samples)
     payload = {
         "layer": args.layer,
         "loss": args.loss,
