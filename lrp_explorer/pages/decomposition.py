@@ -18,7 +18,7 @@ from lrp_core.network import Network
 from lrp_core.roots.base import FINDERS
 from lrp_core.roots.rules import RULES
 from lrp_explorer.figures.decomposition import compare_inputs, conservation_bars, heat_rows, sankey, title_of
-from lrp_explorer.ui import state
+from lrp_explorer.ui import state, tweak
 from lrp_explorer.ui.numbox import number_box
 from lrp_explorer.ui.settings import persisted
 
@@ -194,6 +194,9 @@ st.markdown(
     "and zero biases that is exactly LRP-z+. Per layer, *sum of relevance + unresolved = the layer above's "
     "sum* holds exactly, because the slopes c are taken on the input's own segment."
 )
+
+# --- live loop (issue 15): tweak one weight or bias, everything below follows ---
+tweak.panel("decomposition")
 
 # --- input ------------------------------------------------------------------------
 x_tag = hashlib.sha1(repr(x).encode()).hexdigest()[:8]

@@ -15,7 +15,7 @@ from lrp_core.io import MAX_UPLOAD_BYTES, load_network_json
 from lrp_core.network import ACTIVATIONS, Network
 from lrp_core.presets import PRESETS, get_preset, matching_preset
 from lrp_explorer.figures.network import PlaneGrid, network_diagram, output_grid, plane_box, plane_heatmap
-from lrp_explorer.ui import state
+from lrp_explorer.ui import state, tweak
 from lrp_explorer.ui.tables import (
     apply_edits,
     layer_table,
@@ -87,6 +87,9 @@ st.caption(
     "and outputs the result if it is positive, else 0. "
     "The link in your address bar opens this network: copy it to share exactly these weights."
 )
+
+# --- live loop (issue 15): tweak one weight or bias, everything below follows ---
+tweak.panel("editor")
 
 # --- preset ---------------------------------------------------------------------
 names = PRESETS.names()

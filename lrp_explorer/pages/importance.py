@@ -36,7 +36,7 @@ from lrp_explorer.figures.importance import (
     scores_frame,
     unit_name,
 )
-from lrp_explorer.ui import state
+from lrp_explorer.ui import state, tweak
 from lrp_explorer.ui.numbox import number_box
 from lrp_explorer.ui.settings import persisted
 
@@ -150,6 +150,9 @@ if preset_name is not None:
     if (pnet.n_inputs, pnet.n_outputs) != (net.n_inputs, net.n_outputs):
         preset_name = None
         ss.pop(PRESET, None)
+
+# --- live loop (issue 15): tweak one weight or bias, everything below follows ---
+tweak.panel("importance")
 
 # --- controls -----------------------------------------------------------------------------------
 c1, c2, c3 = st.columns([1, 2, 1])

@@ -49,7 +49,7 @@ from lrp_explorer.figures.roots import (
     projection_figure,
     result_label,
 )
-from lrp_explorer.ui import state
+from lrp_explorer.ui import state, tweak
 from lrp_explorer.ui.settings import persisted
 
 DTYPE = torch.float64
@@ -135,6 +135,9 @@ st.markdown(
     "**interpolation** walks along random directions to the segment's edge; **exact** solves a linear "
     "program over the segment. *(Sixt & Landgraf 2022, A Rigorous Study of the Deep Taylor Decomposition.)*"
 )
+
+# --- live loop (issue 15): tweak one weight or bias, everything below follows ---
+tweak.panel("roots")
 
 # --- controls -----------------------------------------------------------------------------------
 
