@@ -102,6 +102,11 @@ class Deployment:
     def replica_pids(self) -> list[int]:
         return [self.procs[f"replica-{p}"].pid for p in self.replica_ports if f"replica-{p}" in self.procs]
 
+    def busiest_replica(self) -> int:
+        """The index of the replica with the most open connections (its websockets)."""
+        counts = [established(p) for p in self.replica_ports]
+        return counts.index(max(counts))
+
     def kill_replica(self, index: int) -> int:
         """SIGKILL replica ``index`` (as a crash would); return its pid."""
         name = f"replica-{self.replica_ports[index]}"
@@ -119,6 +124,16 @@ class Deployment:
             except subprocess.TimeoutExpired:
                 proc.kill()
         self.procs.clear()
+
+
+def established(port: int) -> int:
+    """Open TCP connections to local ``port`` (from ``/proc/net/tcp``, state 01)."""
+    n = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, _remote, st = line.split()[1:4]
+        if st == "01" and int(local.rsplit(":", 1)[1], 16) == port:
+            n += 1
+    return n
 
 
 def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = START_TIMEOUT) -> None:
