@@ -87,25 +87,25 @@ def _auto_span(v: float) -> float:
 
 
 def _sync(net: Network, target: str) -> float:
-    """Put the widgets in step with the network (after a pick, an undo, an edit elsewhere)."""
+    """Put every widget in step with the network and the target before they are drawn.
+
+    Set on every run: Streamlit forgets a widget's value when another page ran
+    without it, and the network may have changed (an undo, the editor, a link)."""
     ss = st.session_state
     live = _live()
-    v = value_of(net, Target.parse(target))
-    if ss.get(LAYER) != Target.parse(target).layer or ss.get(TARGET) != target:
-        ss[LAYER] = Target.parse(target).layer
-        ss[TARGET] = target
-    retarget = live.get("synced") != target
-    if retarget or SPAN not in ss:
-        ss[SPAN] = _auto_span(v)
-        live["synced"] = target
-    span = float(ss.get(SPAN, 1.0))
+    t = Target.parse(target)
+    v = value_of(net, t)
+    if live.get("synced") != target or live.get("span") is None:
+        live.update(synced=target, span=_auto_span(v), center=None)
+    span = float(live["span"])
     center = live.get("center")
-    if retarget or center is None or not center - span <= v <= center + span:
-        live["center"] = center = v
-    if ss.get(VALUE) != v:
-        ss[VALUE] = v
-    if ss.get(SLIDER) != v:
-        ss[SLIDER] = v
+    if center is None or not center - span <= v <= center + span:
+        live["center"] = v
+    ss[LAYER] = t.layer
+    ss[TARGET] = target
+    ss[VALUE] = v
+    ss[SLIDER] = v
+    ss[SPAN] = span
     return v
 
 
@@ -156,7 +156,7 @@ def _on_diagram() -> None:
 
 
 def _on_span() -> None:
-    _live()["center"] = None  # re-centre on the current value
+    _live().update(span=float(st.session_state[SPAN]), center=None)  # re-centre on the current value
 
 
 def _undo() -> None:
@@ -208,7 +208,7 @@ def _pickers(net: Network, target: str) -> None:
 
 def _value_widgets() -> None:
     center = float(_live()["center"])
-    chosen = float(st.session_state[SPAN])
+    chosen = float(_live()["span"])
     span = max(chosen, abs(center) * 1e-6)  # a range float64 can resolve around large values
     spans = sorted({*SPANS, chosen})
     s1, s2, s3 = st.columns([3, 2, 1])
