@@ -173,3 +173,8 @@ def open_via_nav(pg: Any, app_url: str, link: str, path: str) -> None:
     pg.get_by_role("link", name=link).first.click()
     pg.wait_for_url(f"**/{path}*")
     wait_for_app(pg)
+
+
+def page_charts(at: AppTest) -> list[Any]:
+    """The page's own Plotly charts (the live-loop tweak panel's diagram, keys ``tweak…``, left out)."""
+    return [c for c in at.get("plotly_chart") if not str(getattr(c, "key", "") or "").startswith("tweak")]

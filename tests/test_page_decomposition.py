@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from lrp_core.decompose import FinderSpec, decompose
 from lrp_core.presets import get_preset
-from tests.conftest import open_app_page
+from tests.conftest import open_app_page, page_charts
 
 PAGE = "pages/decomposition.py"
 
@@ -62,7 +62,7 @@ def test_default_network_runs_and_conserves() -> None:
     m = metrics(at)
     # ancona-max at (3, 7): f = 7, full-backward with the exact finder
     assert m["f(x) explained"] == "7"
-    assert len(at.get("plotly_chart")) == 3  # heat rows, conservation, Sankey
+    assert len(page_charts(at)) == 3  # heat rows, conservation, Sankey
     assert at.latex, "the formula is shown"
 
 
@@ -109,7 +109,7 @@ def test_compare_side_by_side() -> None:
     # the right side defaults to the other mode
     assert at.radio(key="dec_mode_b").value == "train-free"
     # comparison bars + (heat rows, conservation, Sankey) per side
-    assert len(at.get("plotly_chart")) == 7
+    assert len(page_charts(at)) == 7
     assert len(at.dataframe) >= 2
 
 

@@ -19,7 +19,7 @@ from lrp_core.network import Network
 from lrp_core.presets import get_preset
 from lrp_core.urlstate import decode_network, encode_network
 from lrp_explorer.ui.tables import table_key
-from tests.conftest import open_app_page
+from tests.conftest import open_app_page, page_charts
 
 PAGE = "pages/editor.py"
 
@@ -53,7 +53,7 @@ def params(at: AppTest) -> dict[str, str]:
 
 
 def plotly_specs(at: AppTest) -> list[dict[str, Any]]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    return [json.loads(el.proto.spec) for el in page_charts(at)]
 
 
 def diagram_weight(at: AppTest, k: int, i: int, j: int) -> float:

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lrp_core.presets import get_preset
-from tests.conftest import open_app_page
+from tests.conftest import open_app_page, page_charts
 
 PAGE = "pages/roots.py"
 
@@ -26,7 +26,7 @@ def rev(at: AppTest) -> int:
 
 
 def charts(at: AppTest) -> list[dict[str, Any]]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return [json.loads(c.proto.spec) for c in page_charts(at)]
 
 
 def trace_names(spec: dict[str, Any]) -> list[str]:

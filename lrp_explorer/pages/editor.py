@@ -221,5 +221,5 @@ with imp:
         except LRPError as exc:
             st.error(f"{exc}. The current network is unchanged.")
         else:
-            state.set_network(imported, reset_input=True)
+            state.set_network(imported, reset_input=True, data=None)  # its own data unless it is a preset
             st.rerun()

@@ -44,7 +44,6 @@ from lrp_explorer.ui.settings import persisted
 DATA = "imp_data"  # uploaded CSVData, dropped when the network's input/output counts change
 PENDING = "imp_upload"  # (file name, raw bytes) waiting to be parsed; the uploader puts it here
 SEEN = "imp_upload_seen"  # file id of the last upload already handed over
-PRESET = "imp_preset"  # the last preset the network matched: its data set keeps its targets after edits
 
 EXPLAIN: dict[str, tuple[str, str]] = {
     "apoz": (r"\text{score}_i = 1 - \mathrm{APoZ}_i = \frac{1}{N}\sum_{s=1}^{N} [\,a_i(x_s) \neq 0\,]",
@@ -140,16 +139,10 @@ if net.n_hidden_layers == 0:
     st.info("This network has no hidden layer, so there are no units to score. Add a layer in the editor.")
     st.stop()
 
-# remember which preset's data set applies (it keeps its targets after the weights are edited)
+# the preset whose data set applies: kept by the session state when the weights are edited, and
+# carried by a ?net= link, so the numbers do not depend on how the page was reached
 match = matching_preset(net)
-if match is not None:
-    ss[PRESET] = match
-preset_name = ss.get(PRESET)
-if preset_name is not None:
-    pnet = get_preset(preset_name).network()
-    if (pnet.n_inputs, pnet.n_outputs) != (net.n_inputs, net.n_outputs):
-        preset_name = None
-        ss.pop(PRESET, None)
+preset_name = state.data_preset()
 
 # --- live loop (issue 15): tweak one weight or bias, everything below follows ---
 tweak.panel("importance")
@@ -197,7 +190,16 @@ if uploaded is not None and not fits(uploaded, net):
     uploaded = None
     st.info("The uploaded data no longer match the network's inputs and outputs, so the default data are used.")
 
+SOURCES = ["preset", "own"]
 with st.expander("Data", expanded=False):
+    if preset_name is not None:
+        source = st.radio(
+            "Data set", SOURCES, horizontal=True, key=persisted("imp_source", "preset", options=SOURCES),
+            format_func={"preset": f"the {preset_name} data set (its inputs and targets)",
+                         "own": "standard-normal inputs labelled by this network"}.get,
+        )
+        if source == "own":
+            preset_name = None
     st.markdown(
         f"Upload a CSV with **{net.n_inputs} input column(s), then {net.n_outputs} target column(s)** "
         "(an optional header row is recognised). Numbers only; at most 100,000 rows and 5 MB."
