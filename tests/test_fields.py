@@ -24,6 +24,12 @@ DTD = {
 }
 
 
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal to 1e-9, relative to the size of the relevance where it exceeds 1
+    (near a rule's degenerate direction train-free relevances reach 1e4)."""
+    return bool((np.abs(a - b) <= 1e-9 * (1.0 + np.abs(a))).all())
+
+
 @pytest.fixture(scope="module")
 def plane() -> Plane:
     net = get_preset("plane-2-8-8-1").network()
@@ -40,7 +46,7 @@ def test_each_region_equals_decompose_at_sampled_points(plane: Plane, method: st
     rel, _ = relevance_at(net, pts, method, regions=regions)
     for p, r in zip(pts, rel, strict=True):
         dec = decompose(net, p, 0, mode=mode, spec=spec)
-        assert np.abs(dec.input_relevance.numpy() - r).max() <= 1e-9, (method, p)
+        assert _close(dec.input_relevance.numpy(), r), (method, p)
 
 
 @pytest.mark.parametrize("method", list(DTD))
@@ -51,7 +57,7 @@ def test_grid_field_equals_decompose_at_grid_points(plane: Plane, method: str) -
     rng = np.random.default_rng(3)
     for iy, ix in rng.integers(0, 21, size=(12, 2)):
         dec = decompose(net, [fld.xs[ix], fld.ys[iy]], 0, mode=mode, spec=spec)
-        assert np.abs(dec.input_relevance.numpy() - fld.relevance[iy, ix]).max() <= 1e-9
+        assert _close(dec.input_relevance.numpy(), fld.relevance[iy, ix])
         assert abs(fld.unresolved[iy, ix] - (dec.f_x - float(dec.input_relevance.sum()))) <= 1e-9
     # grid points on the axes lie on hinges of no unit here, but x = 0 exactly is a grid point: still equal
     assert 0.0 in fld.xs

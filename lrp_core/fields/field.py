@@ -7,8 +7,8 @@ the part it leaves unexplained, ``f(x) − R₁(x) − R₂(x)``. Methods live i
 
 - ``gradient``, ``gradient-x-input``, ``shapley`` — closed forms
   (:mod:`lrp_core.fields.closed_form`);
-- ``z+``, ``w2``, ``gamma`` — train-free DTD with that rule
-  (:mod:`lrp_core.fields.trainfree`; z+ is LRP α1β0);
+- ``z+``, ``w2``, ``gamma`` — train-free DTD with that rule, batched by
+  :func:`lrp_core.trainfree.train_free` (z+ is LRP α1β0);
 - ``full-backward`` — full-backward DTD with the exact finder, one affine
   piece per linear region (:mod:`lrp_core.fields.exact`).
 
@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import torch
 
 from lrp_core.errors import LRPError
 from lrp_core.fields.batch import forward
 from lrp_core.fields.closed_form import gradient_field, gradient_x_input_field, shapley_field
-from lrp_core.fields.trainfree import trainfree_relevance
 from lrp_core.network import Network
 from lrp_core.params import Param
 from lrp_core.plane import Box, check_box
@@ -45,6 +45,12 @@ FIELD_METHODS: Registry[FieldFunc] = Registry("field method")
 GAMMA = Param("gamma", "float", 0.25, "γ of the gamma rule (weight of the positive part)", low=0.0, high=1e6)
 
 
+def _train_free(network: Network, points: np.ndarray, output: int, rule: str, gamma: float = 0.25) -> np.ndarray:
+    from lrp_core.trainfree import train_free
+
+    return train_free(network, torch.from_numpy(points), output, rule=rule, gamma=gamma).relevance.numpy()
+
+
 @FIELD_METHODS.register("gradient", label="Gradient", cite="Simonyan et al. 2014, Deep Inside Convolutional Networks")
 def _gradient(network: Network, points: np.ndarray, output: int, regions: RegionSet | None) -> tuple[np.ndarray, int]:
     return gradient_field(network, points, output), 0
@@ -59,20 +65,20 @@ def _gxi(network: Network, points: np.ndarray, output: int, regions: RegionSet |
 @FIELD_METHODS.register("z+", label="Train-free z+ (LRP α1β0)",
                         cite="Montavon et al. 2017, Explaining nonlinear classification decisions with DTD")
 def _zplus(network: Network, points: np.ndarray, output: int, regions: RegionSet | None) -> tuple[np.ndarray, int]:
-    return trainfree_relevance(network, points, output, "z+"), 0
+    return _train_free(network, points, output, "z+"), 0
 
 
 @FIELD_METHODS.register("w2", label="Train-free w²",
                         cite="Montavon et al. 2017, Explaining nonlinear classification decisions with DTD")
 def _w2(network: Network, points: np.ndarray, output: int, regions: RegionSet | None) -> tuple[np.ndarray, int]:
-    return trainfree_relevance(network, points, output, "w²"), 0
+    return _train_free(network, points, output, "w²"), 0
 
 
 @FIELD_METHODS.register("gamma", label="Train-free γ", schema=(GAMMA,),
                         cite="Montavon et al. 2019, Layer-wise relevance propagation: an overview")
 def _gamma(network: Network, points: np.ndarray, output: int, regions: RegionSet | None,
            gamma: float = 0.25) -> tuple[np.ndarray, int]:
-    return trainfree_relevance(network, points, output, "γ", gamma=gamma), 0
+    return _train_free(network, points, output, "γ", gamma=gamma), 0
 
 
 @FIELD_METHODS.register("full-backward", label="Full-backward DTD (exact finder)", needs_regions=True,
