@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 import pytest
 import torch
@@ -64,8 +65,17 @@ def test_thumbnails_are_the_hidden_activations_over_the_plane(net) -> None:  # t
     assert th.values[0][:, 1, 3] == pytest.approx(a.numpy())
     fig = live_diagram(net, (1.0, 2.0), thumbs=th)
     heat = [t for t in fig.data if isinstance(t, go.Heatmap)]
-    assert [t.name for t in heat] == [f"activation of h{i}" for i in range(1, 5)]
-    assert (heat[2].z == th.values[0][2]).all()
+    assert [t.name for t in heat] == ["unit activations"]
+    z = np.asarray(heat[0].z, dtype=float)
+    units = _trace(fig, "units")
+    for i in range(4):  # unit h(i+1)'s block sits at its node and holds its activations scaled by max |a|
+        img = th.values[0][i]
+        rows = [r for r, y in enumerate(heat[0].y) if abs(y - units.y[2 + i]) < 0.5]
+        cols = [c for c, x in enumerate(heat[0].x) if abs(x - units.x[2 + i]) < 0.5]
+        block = z[np.ix_(rows, cols)]
+        assert block[1:-1, 1:-1] == pytest.approx(img / np.abs(img).max())
+        assert np.isnan(block[0]).all() and np.isnan(block[:, -1]).all()  # empty cells around it
+    assert list(heat[0].x) == sorted(heat[0].x) and list(heat[0].y) == sorted(heat[0].y)
     # units stay clickable on top of the thumbnails
     assert list(fig.data).index(_trace(fig, "units")) > list(fig.data).index(heat[-1])
 
@@ -76,6 +86,18 @@ def test_thumbnails_follow_a_tweak(net) -> None:  # type: ignore[no-untyped-def]
     assert before is not None and after is not None
     assert not (before.values[0][0] == after.values[0][0]).all()
     assert (before.values[0][1] == after.values[0][1]).all()
+
+
+def test_thumbnails_of_layers_of_different_widths() -> None:
+    from lrp_core.network import from_layers
+
+    net = from_layers([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [[1.0, -1.0, 1.0], [0.5, 0.5, 0.5]], [[1.0, 1.0]]],
+                      [[0.0, 0.0, -1.0], [0.0, 0.0], [0.0]], activations=["relu", "relu", "linear"])
+    fig = live_diagram(net, thumbs=thumbnails(net, (-1.0, 1.0), n=4))
+    heat = [t for t in fig.data if isinstance(t, go.Heatmap)]
+    assert len(heat) == 2  # one per distinct width, each with monotonic axes
+    for h in heat:
+        assert list(h.x) == sorted(h.x) and list(h.y) == sorted(h.y)
 
 
 def test_no_thumbnails_without_two_inputs() -> None:

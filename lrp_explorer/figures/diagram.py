@@ -43,15 +43,20 @@ class Thumbnails:
 
 def thumbnails(net: Network, box: tuple[float, float], n: int = THUMB) -> Thumbnails | None:
     """The hidden units' activations on an ``n × n`` grid of ``box``² (one batched
-    float64 forward pass); ``None`` unless the network has 2 inputs and a hidden layer."""
+    float64 forward pass in NumPy, cheaper than torch at this size); ``None``
+    unless the network has 2 inputs and a hidden layer."""
     if net.n_inputs != 2 or net.n_hidden_layers == 0:
         return None
     lo, hi = float(box[0]), float(box[1])
-    axis = torch.linspace(lo, hi, n, dtype=torch.float64)
-    gy, gx = torch.meshgrid(axis, axis, indexing="ij")
-    trace = net.forward(torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1))
-    values = tuple(a.T.reshape(-1, n, n).numpy().copy() for a in trace.post[:-1])
-    return Thumbnails((lo, hi), axis.numpy().copy(), values)
+    axis = np.linspace(lo, hi, n)
+    gx, gy = np.meshgrid(axis, axis)  # row = x2, column = x1
+    a = np.stack([gx.reshape(-1), gy.reshape(-1)], axis=1)
+    values = []
+    for layer, (w, b) in zip(net.layers[:-1], net.arrays, strict=False):
+        z = a @ w.T + b
+        a = np.maximum(z, 0.0) if layer.is_relu else z
+        values.append(a.T.reshape(-1, n, n).copy())
+    return Thumbnails((lo, hi), axis, tuple(values))
 
 
 def target_label(net: Network, target: Target) -> str:
@@ -107,7 +112,7 @@ def live_diagram(
 ) -> go.Figure:
     """The clickable diagram. Traces (stable, relied on by tests): edge lines
     (``positive weights``, ``negative weights``, ``zero weights``), thumbnails
-    (one ``go.Heatmap`` per hidden unit, named ``activation of hN``), then
+    (one ``go.Heatmap`` named ``unit activations``, each unit's block scaled to ±1), then
     ``weights`` (click markers, customdata ``[target]``), ``units`` (customdata
     ``[target of the bias]``, ``""`` for inputs), and ``picked`` if a target is picked."""
     levels = node_positions(net)
@@ -139,7 +144,7 @@ def _edges(fig: go.Figure, net: Network, levels: list[list[Any]]) -> None:
             for j, src in enumerate(levels[k]):
                 v = float(w[i][j])
                 sign = "positive" if v > 0 else "negative" if v < 0 else "zero"
-                bucket = min(3, int(abs(v) / wmax * 4))
+                bucket = 1 if abs(v) > 0.5 * wmax else 0
                 xs, ys = groups.setdefault((sign, bucket), ([], []))
                 xs.extend([src.x, dst.x, None])
                 ys.extend([src.y, dst.y, None])
@@ -149,7 +154,7 @@ def _edges(fig: go.Figure, net: Network, levels: list[list[Any]]) -> None:
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="lines", name=f"{sign} weights", legendgroup=sign, hoverinfo="skip",
             showlegend=sign not in shown,
-            line=dict(color=colours[sign], width=0.8 + 1.6 * bucket, dash="dot" if sign == "zero" else None),
+            line=dict(color=colours[sign], width=1.0 + 2.5 * bucket, dash="dot" if sign == "zero" else None),
         ))
         shown.add(sign)
 
@@ -202,21 +207,44 @@ def _units(fig: go.Figure, net: Network, levels: list[list[Any]], x: Sequence[fl
 
 
 def _thumbnails(fig: go.Figure, levels: list[list[Any]], thumbs: Thumbnails) -> None:
-    n = len(thumbs.axis)
-    for k, vals in enumerate(thumbs.values):
-        for node, img in zip(levels[k + 1], vals, strict=True):
-            top = float(np.abs(img).max()) or 1.0
-            fig.add_trace(go.Heatmap(
-                z=img, x0=node.x - THUMB_W, dx=2 * THUMB_W / (n - 1), y0=node.y - THUMB_H,
-                dy=2 * THUMB_H / (n - 1), zmin=-top, zmax=top, colorscale=ACT_SCALE, showscale=False,
-                hoverinfo="skip", name=f"activation of {node.name}",
-            ))
+    """The thumbnails as one heatmap trace per distinct hidden-layer width (one
+    trace is far cheaper to build than one per unit): each unit's activations
+    scaled by its own largest |a| into a block at its node, blocks separated
+    by empty (NaN) cells."""
+    by_width: dict[int, list[int]] = {}
+    for k in range(len(thumbs.values)):
+        by_width.setdefault(len(levels[k + 1]), []).append(k)
+    for ks in by_width.values():
+        _thumbnail_block(fig, [levels[k + 1] for k in ks], [thumbs.values[k] for k in ks], len(thumbs.axis))
     lo, hi = thumbs.box
     fig.add_annotation(
         text=f"thumbnails: each unit's activation over x1, x2 ∈ [{lo:g}, {hi:g}] (orange > 0, white = 0)",
         xref="paper", yref="paper", x=1.0, y=0.0, xanchor="right", yanchor="bottom", showarrow=False,
         font=dict(size=10, color="#555555"),
     )
+
+
+def _thumbnail_block(fig: go.Figure, columns: list[list[Any]], values: list[np.ndarray], n: int) -> None:
+    """One heatmap: a block of n × n cells per unit, with an empty cell on each side
+    of every block so that no cell stretches across the gap to the next block."""
+    dx, dy = 2 * THUMB_W / (n - 1), 2 * THUMB_H / (n - 1)
+
+    def cells(centre: float, half: float, step: float) -> list[float]:
+        gap = min(step / 2, 0.05)  # units and levels are 1 apart: a block stays within ±0.45
+        return [centre - half - gap] + [centre - half + step * c for c in range(n)] + [centre + half + gap]
+
+    xs = [v for nodes in columns for v in cells(nodes[0].x, THUMB_W, dx)]
+    ys = [v for node in reversed(columns[0]) for v in cells(node.y, THUMB_H, dy)]  # bottom to top
+    z = np.full((len(ys), len(xs)), np.nan)
+    units = len(columns[0])
+    for c, vals in enumerate(values):
+        for i, img in enumerate(vals):
+            r0, c0 = (units - 1 - i) * (n + 2) + 1, c * (n + 2) + 1
+            z[r0:r0 + n, c0:c0 + n] = img / (float(np.abs(img).max()) or 1.0)
+    fig.add_trace(go.Heatmap(
+        z=z, x=xs, y=ys, zmin=-1.0, zmax=1.0, colorscale=ACT_SCALE, showscale=False, hoverinfo="skip",
+        name="unit activations",
+    ))
 
 
 def _picked(fig: go.Figure, levels: list[list[Any]], t: Target) -> None:
