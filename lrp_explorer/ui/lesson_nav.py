@@ -1,0 +1,111 @@
+"""Lessons in the app: open a step (network, page, view) and the slim lesson bar.
+
+A step is opened in the running session: its network replaces the current
+one (as one edit, if it differs), its view goes through the same restore as a
+shared link (:func:`lrp_explorer.ui.view.restore`: settings, input point,
+tweak target), and the app switches to the step's page with ``lesson`` and
+``step`` in the URL. :func:`bar` draws the lesson bar (title, step k/n, text,
+what to look at, previous/next, leave) on whatever page is showing; leaving
+the lesson keeps the state.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from lrp_core.errors import LRPError
+from lrp_core.lessons import Lesson, lessons
+from lrp_core.viewstate import VIEW_PARAM
+
+CURRENT = "lesson_current"  # (slug, step k) of the open lesson, or absent
+PAGE_FILES = "pages/{}.py"
+
+
+def all_lessons() -> tuple[Lesson, ...]:
+    """The shipped lessons (cached: they are validated once per process)."""
+    return _cached_lessons()
+
+
+@st.cache_resource(show_spinner=False)
+def _cached_lessons() -> tuple[Lesson, ...]:
+    return lessons()
+
+
+def current() -> tuple[Lesson, int] | None:
+    """The open lesson and step: from the session, else from ``?lesson=&step=`` in the URL."""
+    ss = st.session_state
+    if CURRENT not in ss and "lesson" in st.query_params:
+        try:
+            lesson = next(x for x in all_lessons() if x.slug == st.query_params.get("lesson"))
+            k = int(str(st.query_params.get("step", "1")))
+            lesson.step(k)
+        except (StopIteration, ValueError, LRPError):
+            return None
+        ss[CURRENT] = (lesson.slug, k)
+    if CURRENT not in ss:
+        return None
+    slug, k = ss[CURRENT]
+    lesson = next((x for x in all_lessons() if x.slug == slug), None)
+    return None if lesson is None else (lesson, k)
+
+
+def apply_step(lesson: Lesson, k: int) -> str:
+    """Put step ``k``'s network and view into the session; returns the page file to show."""
+    from lrp_explorer.ui import state, view
+
+    step = lesson.step(k)
+    net = step.network()
+    if not state.get_network().same_weights(net):
+        state.set_network(net, reset_input=True, data=None)
+    query = lesson.query(k)
+    if VIEW_PARAM in query:
+        _, notes = view.restore({VIEW_PARAM: query[VIEW_PARAM]})
+        for note in notes:
+            state.add_flash(note)
+    st.session_state[CURRENT] = (lesson.slug, k)
+    return PAGE_FILES.format(step.page)
+
+
+def go(lesson: Lesson, k: int) -> None:
+    """Open step ``k`` (see :func:`apply_step`) and switch to its page."""
+    page = apply_step(lesson, k)
+    st.switch_page(page, query_params={"lesson": lesson.slug, "step": str(k)})
+
+
+def leave() -> None:
+    st.session_state.pop(CURRENT, None)
+    for key in ("lesson", "step"):
+        if key in st.query_params:
+            del st.query_params[key]
+
+
+def step_link(lesson: Lesson, k: int) -> str:
+    """A relative link that opens step ``k`` in a fresh session (shareable)."""
+    step = lesson.step(k)
+    path = "./" if step.page == "home" else f"./{step.page}"
+    return f"{path}?{urlencode(lesson.query(k))}"
+
+
+def bar() -> None:
+    """The slim lesson bar on top of the page (nothing when no lesson is open)."""
+    found = current()
+    if found is None:
+        return
+    lesson, k = found
+    n = len(lesson.steps)
+    step = lesson.step(k)
+    with st.container(border=True, key="lesson_bar"):
+        head, prev_col, next_col, leave_col = st.columns([6, 1, 1, 1], vertical_alignment="center")
+        head.markdown(f"**{lesson.title}** · step {k}/{n}: {step.title}")
+        if prev_col.button("Previous", key="lesson_bar_prev", disabled=k <= 1, use_container_width=True):
+            go(lesson, k - 1)
+        if next_col.button("Next", key="lesson_bar_next", disabled=k >= n, use_container_width=True):
+            go(lesson, k + 1)
+        if leave_col.button("Leave", key="lesson_bar_leave", help="close the lesson; the state stays",
+                            use_container_width=True):
+            leave()
+            st.rerun()
+        st.markdown(step.text)
+        st.caption(f"Look at: {step.look}")
