@@ -20,6 +20,7 @@ PAGES = [
     ("pages/importance.py", "Neuron importance", ":material/bar_chart:"),
     ("pages/roots.py", "Root finding", ":material/my_location:"),
     ("pages/decomposition.py", "Decomposition", ":material/account_tree:"),
+    ("pages/fields.py", "Explanation fields", ":material/gradient:"),
     ("pages/lessons.py", "Lessons", ":material/school:"),
 ]
 

@@ -1,0 +1,106 @@
+"""Explanation-field figures: R₁, R₂ and the unresolved part of one method over the plane.
+
+Pure functions from an :class:`lrp_core.fields.Field` (and the box's
+:class:`~lrp_core.regions.RegionSet`) to a ``plotly.graph_objects.Figure``.
+One figure per method: three heatmaps side by side (R₁, R₂ on one shared
+symmetric colour scale, so their colours compare; f − R₁ − R₂ on its own),
+each with its colour bar, the linear regions' boundaries and the current x
+drawn on every panel, and optionally a faint grid of clickable markers
+(heatmaps give no selection events). Trace names are stable (tests and the
+page rely on them): ``R₁``, ``R₂``, ``unresolved``, ``region boundaries``,
+``x``, ``click grid``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from lrp_core.fields import Field
+from lrp_core.regions import RegionSet
+
+PANELS = ("R₁", "R₂", "unresolved")
+PANEL_TITLES = ("R₁(x)", "R₂(x)", "unresolved f(x) − R₁ − R₂")
+GRID_NAME = "click grid"
+
+
+def boundary_lines(regions: RegionSet) -> tuple[list[float | None], list[float | None]]:
+    """Every region's closed polygon, joined into one line trace (None between polygons)."""
+    bx: list[float | None] = []
+    by: list[float | None] = []
+    for r in regions.regions:
+        poly = r.polygon.tolist()
+        poly.append(poly[0])
+        bx.extend([p[0] for p in poly] + [None])
+        by.extend([p[1] for p in poly] + [None])
+    return bx, by
+
+
+def _limit(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    m = float(np.abs(finite).max()) if finite.size else 0.0
+    return m if m > 0 else 1.0
+
+
+def field_figure(
+    field: Field,
+    point: Sequence[float],
+    *,
+    regions: RegionSet | None = None,
+    grid: tuple[Sequence[float], Sequence[float]] | None = None,
+    title: str | None = None,
+    height: int = 380,
+) -> go.Figure:
+    """R₁, R₂ and the unresolved part of ``field`` (see the module docstring);
+    ``regions`` default to the field's own; ``grid`` are the clickable marker
+    positions (flattened x, y)."""
+    regions = regions if regions is not None else field.regions
+    fig = make_subplots(rows=1, cols=3, subplot_titles=PANEL_TITLES, horizontal_spacing=0.09)
+    r_lim = _limit(field.relevance)
+    u = field.unresolved
+    u_lim = _limit(u)
+    xs, ys = field.xs.tolist(), field.ys.tolist()
+    values = (field.relevance[..., 0], field.relevance[..., 1], u)
+    lines = boundary_lines(regions) if regions is not None else None
+    for col, (name, z) in enumerate(zip(PANELS, values, strict=True), start=1):
+        lim = u_lim if name == "unresolved" else r_lim
+        domain = fig.layout[f"xaxis{'' if col == 1 else col}"].domain
+        fig.add_trace(go.Heatmap(
+            x=xs, y=ys, z=z.tolist(), name=name, colorscale="RdBu_r", zmid=0.0, zmin=-lim, zmax=lim,
+            colorbar={"title": {"text": name}, "x": float(domain[1]) + 0.005, "len": 0.85, "thickness": 10},
+            hovertemplate="x₁=%{x:.3f}<br>x₂=%{y:.3f}<br>" + name + "=%{z:.4g}<extra></extra>",
+        ), row=1, col=col)
+        if lines is not None:
+            fig.add_trace(go.Scatter(
+                x=lines[0], y=lines[1], mode="lines", name="region boundaries", legendgroup="regions",
+                showlegend=col == 1, line={"color": "rgba(40,40,40,0.55)", "width": 1}, hoverinfo="skip",
+            ), row=1, col=col)
+        fig.add_trace(go.Scatter(
+            x=[float(point[0])], y=[float(point[1])], mode="markers", name="x", legendgroup="x",
+            showlegend=col == 1,
+            marker={"color": "gold", "size": 13, "symbol": "star", "line": {"color": "black", "width": 1.5}},
+            hovertemplate="x=(%{x:.4f}, %{y:.4f})<extra></extra>",
+        ), row=1, col=col)
+        if grid is not None:
+            fig.add_trace(go.Scatter(
+                x=list(grid[0]), y=list(grid[1]), mode="markers", name=GRID_NAME, showlegend=False,
+                marker={"color": "rgba(0,0,0,0.05)", "size": 7},
+                hovertemplate="click to move x here<br>(%{x:.3f}, %{y:.3f})<extra></extra>",
+            ), row=1, col=col)
+    x0, x1, y0, y1 = field.box
+    for col in range(1, 4):
+        fig.update_xaxes(range=[x0, x1], title_text="x₁", constrain="domain", row=1, col=col)
+        fig.update_yaxes(range=[y0, y1], title_text="x₂" if col == 1 else None,
+                         scaleanchor=f"x{'' if col == 1 else col}", scaleratio=1, row=1, col=col)
+    layout: dict[str, Any] = {
+        "height": height, "margin": {"l": 40, "r": 30, "t": 60 if title else 40, "b": 40},
+        "legend": {"orientation": "h", "y": -0.18}, "clickmode": "event+select", "dragmode": "pan",
+    }
+    if title:
+        layout["title"] = {"text": title, "x": 0.0, "font": {"size": 15}}
+    fig.update_layout(**layout)
+    return fig
