@@ -14,6 +14,7 @@ import torch
 
 from lrp_core.errors import LRPError
 from lrp_core.importance import (
+    CSV_HEADER,
     EXACT_OUTPUT_COST,
     MAX_EXACT_UNITS,
     MAX_WORK,
@@ -536,3 +537,42 @@ def test_progress_reaches_one_and_rises() -> None:
               progress=seen.append)
     assert seen and seen[-1] == pytest.approx(1.0)
     assert all(b >= a - 1e-12 for a, b in itertools.pairwise(seen))
+
+
+# --- mutation-style checks (issue 13): hand cases that fail when a small detail changes ---------------
+
+
+def test_gradient_takes_abs_per_sample_then_sums_or_means() -> None:
+    """Residuals of both signs, r = [2, 0.5, −1.5]: ∂L/∂a_i(x_s) = (2/3) r_s W2_i with W2 = [2, −1, 0.5].
+
+    Σ_s |·| = (2/3)·4·|W2_i| = [16/3, 8/3, 4/3]; |Σ_s ·| would be (2/3)·1·|W2_i| = [4/3, 2/3, 1/3];
+    the mean divides the sum by N = 3."""
+    net, X, _ = tiny()
+    y = torch.tensor([[1.0], [0.0], [9.0]], dtype=D)
+    (total,) = attribute(net, X, y, "gradient")
+    assert total.scores.tolist() == pytest.approx([16 / 3, 8 / 3, 4 / 3], rel=1e-14)
+    (mean,) = attribute(net, X, y, "gradient", options={"gradient": {"reduce": "mean"}})
+    assert mean.scores.tolist() == pytest.approx([16 / 9, 8 / 9, 4 / 9], rel=1e-14)
+    assert mean.params == {"reduce": "mean"} and total.params == {"reduce": "sum"}
+    # two outputs: the chain rule sums over outputs before the absolute value per sample
+    two = from_layers([[[1.0]], [[1.0], [-1.0]]], [[0.0], [0.0, 0.0]], ["relu", "linear"])
+    Xs = torch.tensor([[1.0], [2.0]], dtype=D)
+    ys = torch.tensor([[0.0, -1.0], [3.0, -2.0]], dtype=D)  # residuals r = [[1, 0], [−1, 0]]
+    (g,) = attribute(two, Xs, ys, "gradient")
+    # ∂L/∂a(x_s) = (2/4)(r_s0·1 + r_s1·(−1)) = [0.5, −0.5] -> Σ|·| = 1 (|Σ| would be 0)
+    assert g.scores.tolist() == pytest.approx([1.0], rel=1e-14)
+
+
+def test_scores_csv_header_and_rows_exactly() -> None:
+    a = Scores("apoz", torch.tensor([0.5, 0.25], dtype=D), None, {}, True, "")
+    b = Scores("taylor", torch.tensor([-1.0, 2.0], dtype=D), torch.tensor([0.125, 0.0], dtype=D), {}, False, "")
+    text = scores_csv([a, b])
+    assert text == (
+        "method,unit,score,stderr,rank,higher_is_important\n"
+        "apoz,1,0.5,,1,True\n"
+        "apoz,2,0.25,,2,True\n"
+        "taylor,1,-1.0,0.125,1,False\n"  # lower is more important: −1 ranks first
+        "taylor,2,2.0,0.0,2,False\n"
+    )
+    assert scores_csv([]) == "method,unit,score,stderr,rank,higher_is_important\n"  # the header even when empty
+    assert text.splitlines()[0].split(",") == list(CSV_HEADER)

@@ -58,6 +58,7 @@ from lrp_core.importance.game import (
     LOSSES,
     Game,
     Progress,
+    build_game,
     check_data,
     check_layer,
     check_loss,
@@ -100,7 +101,7 @@ from lrp_core.importance.work import (
 __all__ = [
     "ANCONA", "CHUNK_ELEMENTS", "CSV_HEADER", "DEFAULT_SAMPLES", "DTYPE", "EXACT_OUTPUT_COST", "LOSSES",
     "MAX_EXACT_UNITS", "MAX_SAMPLES", "MAX_WORK", "METHODS", "OVERFLOW", "Context", "Game", "Method", "Progress",
-    "PruningCurve", "Scores", "attribute", "check_data", "check_layer", "check_loss", "check_samples",
+    "PruningCurve", "Scores", "attribute", "build_game", "check_data", "check_layer", "check_loss", "check_samples",
     "check_work", "closed_form_applies", "exact_shapley_values", "exact_unavailable", "feeds_linear_output",
     "loss_value", "make_game", "make_scores", "method_names", "popcount", "prepare", "prune_order",
     "pruning_curve", "pruning_curves", "quadratic_shapley_values", "register", "run_method",

@@ -27,7 +27,7 @@ from typing import Any
 
 import torch
 
-from lrp_core.importance.game import Game, Progress, check_data, check_layer, check_loss, make_game
+from lrp_core.importance.game import Game, Progress, build_game, check_data, check_layer, check_loss
 from lrp_core.importance.scores import Scores
 from lrp_core.network import Network
 from lrp_core.params import Param
@@ -75,8 +75,8 @@ class Context:
         return int(self.X.shape[0])
 
     def game(self, *, need_loss: bool = True) -> Game:
-        """The pruning game of this layer (see :func:`make_game`)."""
-        return make_game(self.net, self.X, self.y, layer=self.layer, loss=self.loss, need_loss=need_loss)
+        """The pruning game of this layer (see :func:`~lrp_core.importance.game.build_game`)."""
+        return build_game(self.net, self.X, self.y, layer=self.layer, loss=self.loss, need_loss=need_loss)
 
 
 def register(name: str, *, label: str, cite: str = "", schema: tuple[Param, ...] = (), loss: bool = True,

@@ -209,16 +209,21 @@ class Game:
 
 def make_game(net: Network, X: Tensor, y: Tensor, *, layer: int = 0, loss: str = "mse",
               need_loss: bool = True) -> Game:
-    """Validate the inputs and precompute the layer's activations (and ``M``).
+    """Validate the inputs, then :func:`build_game`."""
+    check_loss(loss)
+    check_layer(net, layer)
+    X, y = check_data(net, X, y)
+    return build_game(net, X, y, layer=layer, loss=loss, need_loss=need_loss)
+
+
+def build_game(net: Network, X: Tensor, y: Tensor, *, layer: int, loss: str, need_loss: bool = True) -> Game:
+    """The game of already validated inputs: the layer's activations (and ``M``) precomputed.
 
     Weights within the network's caps can still overflow float64 through depth
     (8 layers of 1e32 give outputs near 1e256, whose square is inf), and then
     every loss-based score would be NaN. So the activations and, unless
     ``need_loss`` is False (APoZ only counts zeros), the unpruned loss must be
     finite, else :class:`LRPError` (:data:`OVERFLOW`)."""
-    check_loss(loss)
-    check_layer(net, layer)
-    X, y = check_data(net, X, y)
     H = net.forward(X, stop=layer + 1).output
     if not bool(torch.isfinite(H).all()):
         raise LRPError(f"the activations of hidden layer {layer} are not finite: {OVERFLOW}")
