@@ -28,8 +28,7 @@ import torch
 from lrp_core.decompose import Decomposition, FinderSpec, decompose, decompose_many, layer_problems
 from lrp_core.network import Network
 from lrp_core.presets import get_preset
-from lrp_core.roots import FINDERS, RootProblem, finders
-from lrp_core.roots.finders import exact_per_neuron
+from lrp_core.roots import FINDERS, RootProblem, exact
 
 STUDY = {"n_steps": 2_000, "n_chains": 50, "n_warmup": 20_000}
 PROBE = {"n_steps": 200, "n_chains": 50, "n_warmup": 2_000}
@@ -48,11 +47,10 @@ def _stats(dec: Decomposition) -> tuple[float, float, float]:
 
 
 def finder_times(problems: list[RootProblem]) -> list[tuple[str, float, int, int]]:
-    """Best-of-EXACT_REPEATS time of the exact finder over all layer problems:
-    batched (registered) and one LP per neuron (the previous implementation),
-    with the HiGHS solves and the blocks answered in closed form."""
+    """Best-of-EXACT_REPEATS time of the exact finder over all layer problems,
+    with the LPs solved and the per-neuron blocks they held."""
     out = []
-    for name, finder in (("batched LP (exact)", FINDERS.get("exact").func), ("one LP per neuron", exact_per_neuron)):
+    for name, finder in (("batched LP (exact)", FINDERS.get("exact").func),):
         best, solves, closed = float("inf"), 0, 0
         for _ in range(EXACT_REPEATS):
             fresh = [RootProblem(pr.network, pr.layer, pr.point, pr.stop, pr.head, pr.offset, pr.neurons,
@@ -61,19 +59,19 @@ def finder_times(problems: list[RootProblem]) -> list[tuple[str, float, int, int
             results = [finder(pr) for pr in fresh]
             best = min(best, time.perf_counter() - t0)
             solves = sum(int(r.evaluations) for r in results)
-            closed = sum(int(r.extra.get("closed_form", 0)) for r in results)
+            closed = sum(int(r.extra.get("blocks", 0)) for r in results)
         out.append((name, best, solves, closed))
     return out
 
 
 def solver_seconds(net: Network, x: torch.Tensor, spec: FinderSpec) -> tuple[float, int]:
-    """Time spent inside the HiGHS entry points (``highs_lp``/``linprog`` as
-    the exact finder calls them) during one exact full-backward run, best of
-    EXACT_REPEATS: the floor of any exact run that makes these solves. The
-    module's two names are wrapped with a timer for these runs only and put
-    back afterwards."""
+    """Time spent inside the LP entry point (``solve_lp`` as the exact finder
+    calls it: scaling, scipy's milp, the retry) during one exact full-backward
+    run, best of EXACT_REPEATS: the floor of any exact run that makes these
+    solves. The name is wrapped with a timer for these runs only and put back
+    afterwards."""
     best, calls = float("inf"), 0
-    originals = {name: getattr(finders, name) for name in ("highs_lp", "linprog")}
+    originals = {name: getattr(exact, name) for name in ("solve_lp",)}
     spent = [0.0, 0]
 
     def timed(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -88,7 +86,7 @@ def solver_seconds(net: Network, x: torch.Tensor, spec: FinderSpec) -> tuple[flo
 
     try:
         for name, func in originals.items():
-            setattr(finders, name, timed(func))
+            setattr(exact, name, timed(func))
         for _ in range(EXACT_REPEATS):
             spent[0], spent[1] = 0.0, 0
             decompose(net, x, 0, mode="full", spec=spec)
@@ -96,7 +94,7 @@ def solver_seconds(net: Network, x: torch.Tensor, spec: FinderSpec) -> tuple[flo
                 best, calls = spent[0], spent[1]
     finally:
         for name, func in originals.items():
-            setattr(finders, name, func)
+            setattr(exact, name, func)
     return best, calls
 
 
@@ -184,7 +182,7 @@ def main() -> None:
         print(f"{i + 1:<44d} {min(times):>10.4f} {t_m:>9.3f} {t_m / min(times):>8.1f}×")
     print(f"exact best {t_exact * 1e3:.2f} ms, median {all_times[len(all_times) // 2] * 1e3:.2f} ms")
     floor, n_calls = solver_seconds(net, x, exact)
-    print(f"of the exact run, inside scipy's HiGHS calls alone ({n_calls} solves, best of {EXACT_REPEATS}): "
+    print(f"of the exact run, inside the LP calls alone ({n_calls} solves, best of {EXACT_REPEATS}): "
           f"{floor:.4f} s — the best ratio any exact run making these solves could reach here: "
           f"{t_mcmc / floor:.0f}×")
     print()
@@ -192,7 +190,7 @@ def main() -> None:
     ftimes = finder_times(problems)
     print(f"exact finder alone on the {len(problems)} layer problems of this run "
           f"(best of {EXACT_REPEATS}; segment and affine map included):")
-    print(f"{'':<44} {'time [s]':>10} {'ratio':>9} {'HiGHS solves':>13} {'closed form':>12}")
+    print(f"{'':<44} {'time [s]':>10} {'ratio':>9} {'LPs solved':>13} {'blocks':>12}")
     for name, t, solves, closed in ftimes:
         print(f"{name:<44} {t:>10.4f} {ftimes[-1][1] / t:>8.1f}× {solves:>13d} {closed:>12d}")
     print()

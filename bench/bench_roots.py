@@ -20,13 +20,11 @@ import torch
 
 from lrp_core.presets import default_input, get_preset
 from lrp_core.roots import FINDERS, RootProblem, RootResult, explain_output
-from lrp_core.roots.finders import exact_per_neuron
 
 SETTINGS: list[tuple[str, str, dict[str, Any]]] = [
     ("mcmc setting 1", "mcmc", {"n_steps": 200, "n_warmup": 10_000, "n_chains": 10}),
     ("mcmc setting 2", "mcmc", {"n_steps": 2_000, "n_warmup": 20_000, "n_chains": 50}),
     ("interpolation", "interpolation", {}),
-    ("exact, LP/neuron", "exact-per-neuron", {}),  # the previous exact finder, for comparison
     ("exact (LP)", "exact", {}),
 ]
 
@@ -71,7 +69,7 @@ def measure(make_problem: Callable[[], RootProblem], settings: list[tuple[str, s
             runs[label] = (seconds, result)
 
     def runner(name: str, params: dict[str, Any]) -> Callable[[], RootResult]:
-        finder = exact_per_neuron if name == "exact-per-neuron" else FINDERS.get(name).func
+        finder = FINDERS.get(name).func
         return lambda: finder(make_problem(), generator=torch.Generator().manual_seed(seed), **params)
 
     base_label, base_name, base_params = settings[0]

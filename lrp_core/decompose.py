@@ -73,13 +73,12 @@ import torch
 import lrp_core.roots  # noqa: F401  (importing it registers every finder)
 from lrp_core.errors import LRPError
 from lrp_core.network import Network
-from lrp_core.roots.base import FINDERS, Root, RootProblem, Workspace
+from lrp_core.roots.base import FINDERS, Root, RootProblem
 
 Tensor = torch.Tensor
 DTYPE = torch.float64
 MODES = ("full", "train-free")
 MODE_LABELS = {"full": "full-backward", "train-free": "train-free"}
-NONDETERMINISTIC_PARAMS = {"tie_break": ("nearest",)}
 
 
 # --- settings -----------------------------------------------------------------
@@ -116,14 +115,9 @@ class FinderSpec:
         """Whether this finder's root depends only on the segment (so caching
         by activation pattern is exact): the registry says so and no parameter
         breaks it (``tie_break="nearest"`` of ``exact`` does)."""
-        if self.finder not in FINDERS:
-            return False
-        flag = FINDERS.get(self.finder).extra.get("segment_only", False)
-        if callable(flag):
-            flag = flag(self.kwargs())
-        if not flag:
-            return False
-        return not any(v in NONDETERMINISTIC_PARAMS.get(k, ()) for k, v in self.params)
+        from lrp_core.roots.finders import is_segment_only
+
+        return self.finder in FINDERS and is_segment_only(self.finder, self.kwargs())
 
 
 def segment_only_finders() -> list[str]:
@@ -426,7 +420,6 @@ def decompose(
     gen = generator if generator is not None else torch.Generator().manual_seed(int(seed))
     cache = cache if cache is not None else RootCache()
     hits0, misses0, searches0 = cache.hits, cache.misses, cache.searches
-    workspace = Workspace()  # one solver instance for every layer's root search
 
     trace = network.forward(xt)
     points = [xt, *trace.post[:-1]]  # points[k] = input of layer k
@@ -455,7 +448,7 @@ def decompose(
             offset, seg_stop = torch.zeros_like(head_diag), k + 1
         result, p, q, evals = _layer_step(
             network, k, h, head_diag, offset, seg_stop, upper_rel, specs[k], mode, output,
-            gen, cache, use_cache, sub_progress, workspace,
+            gen, cache, use_cache, sub_progress,
         )
         evaluations += evals
         layers.append(result)
@@ -527,7 +520,6 @@ def _layer_step(
     cache: RootCache,
     use_cache: bool,
     progress: Callable[[float], None],
-    workspace: Workspace,
 ) -> tuple[LayerResult, Tensor, Tensor, int]:
     """One layer: find roots, redistribute, return the next (p, q). The
     bookkeeping runs on float64 NumPy views (a layer has at most 64 neurons:
@@ -572,7 +564,7 @@ def _layer_step(
         if to_search:
             sub = problem if len(to_search) == len(explained) else problem.select(to_search)
             entry = FINDERS.get(spec.finder)
-            res = entry.func(sub, generator=gen, progress=progress, workspace=workspace, **spec.kwargs())
+            res = entry.func(sub, generator=gen, progress=progress, **spec.kwargs())
             evals += int(res.evaluations)
             by_neuron = {root.neuron: root for root in res.roots}
             for r in to_search:

@@ -199,26 +199,31 @@ def health_flags(net: Network, x: Sequence[float] | Tensor, output: int = 0) -> 
 
 
 def check_decomposition_work(net: Network, finders: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
-    """Refuse (:class:`LRPError`) a layer-by-layer decomposition whose mcmc layers would together exceed
-    the one-call cap ``n_chains × (n_steps + n_warmup) × explained neurons <= MAX_MCMC_WORK``.
+    """Refuse (:class:`LRPError`) a layer-by-layer decomposition whose layers would together exceed
+    a finder's one-call work cap (e.g. mcmc's ``n_chains × (n_steps + n_warmup) × explained neurons
+    <= MAX_MCMC_WORK``).
 
-    ``finders[k]`` is (finder name, parameters) of layer k. A layer explains at most its
-    ``n_out`` neurons, so the sum over the mcmc layers bounds the work before any layer runs
-    (each layer alone is also capped by the finder, but only when it starts)."""
-    from lrp_core.roots.finders import MAX_MCMC_WORK, MCMC_DEFAULTS
+    ``finders[k]`` is (finder name, parameters) of layer k. A finder whose registry entry declares a
+    work estimate (``extra["work"]``, ``extra["max_work"]``) is summed over its layers; a layer
+    explains at most its ``n_out`` neurons, so the sum bounds the work before any layer runs (each
+    layer alone is also capped by the finder, but only when it starts)."""
+    from lrp_core.roots import FINDERS
 
     if len(finders) != len(net.layers):
         raise LRPError(f"need one finder per layer ({len(net.layers)}), got {len(finders)}")
-    total = 0
+    totals: dict[str, int] = {}
     for layer, (name, params) in zip(net.layers, finders, strict=True):
-        if name != "mcmc":
+        entry = FINDERS.get(name)
+        work = entry.extra.get("work")
+        if work is None:
             continue
-        p = {**MCMC_DEFAULTS, **dict(params)}
         try:
-            steps = int(p["n_steps"]) + int(p["n_warmup"])
-            total += int(p["n_chains"]) * steps * layer.n_out
+            totals[name] = totals.get(name, 0) + int(work({**entry.defaults(), **dict(params)}, layer.n_out))
         except (TypeError, ValueError):
             continue  # the finder itself names the bad parameter
-    if total > MAX_MCMC_WORK:
-        raise LRPError(f"mcmc over every layer: n_chains × (n_steps + n_warmup) × neurons of the layers must be "
-                       f"at most {MAX_MCMC_WORK:,} in all; got {total:,}: use fewer chains or steps")
+    for name, total in totals.items():
+        extra = FINDERS.get(name).extra
+        cap = int(extra["max_work"])
+        if total > cap:
+            raise LRPError(f"{name} over every layer: {extra.get('work_formula', 'the work')} of the layers must "
+                           f"be at most {cap:,} in all; got {total:,}: use fewer chains or steps")

@@ -18,13 +18,15 @@ from lrp_core.roots import (
     FINDERS,
     RootProblem,
     RootResult,
-    Workspace,
     explain_layer,
     explain_output,
     is_segment_only,
 )
-from lrp_core.roots import finders as finders_mod
-from lrp_core.roots.finders import exact_per_neuron
+from lrp_core.roots import exact as exact_mod
+from lrp_core.roots import interpolation as interpolation_mod
+from lrp_core.roots import mcmc as mcmc_mod
+from lrp_core.roots.lp import LPResult
+from tests.reference_roots import exact_per_neuron
 
 D = torch.float64
 SMALL_MCMC = {"n_chains": 8, "n_steps": 150, "n_warmup": 300}
@@ -52,7 +54,8 @@ def random_network(seed: int, widths: list[int], last: str = "relu") -> Network:
 
 def test_registry_names_and_segment_only_flags() -> None:
     assert {"rule", "exact", "mcmc", "interpolation"} <= set(FINDERS.names())
-    assert FINDERS.get("exact").extra["segment_only"] is True
+    # metadata: a function of the parameters for exact, a plain bool for the others
+    assert callable(FINDERS.get("exact").extra["segment_only"])
     assert FINDERS.get("mcmc").extra["segment_only"] is False
     assert is_segment_only("exact") and is_segment_only("exact", {"tie_break": "none"})
     assert not is_segment_only("exact", {"tie_break": "nearest"})
@@ -261,16 +264,14 @@ def test_rule_roots_leave_the_segment_on_dtd_mlp(dtd: RootProblem, rule: str) ->
     assert r.taylor_residual == pytest.approx(abs(r.relevance - r.relevance_affine), abs=1e-12)
 
 
-def test_exact_unique_vertex_needs_one_lp() -> None:
+def test_exact_unique_vertex_without_a_root() -> None:
     # R = relu(x1 − 1) + relu(x2 − 1) + 0.5; on a's segment (x1, x2 >= 1) R = x1 + x2 − 1.5,
     # whose minimum over the segment is the single vertex (1, 1) with R = 0.5: no root there
     net = from_layers([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0]]], [[-1.0, -1.0], [0.5]], ["relu", "linear"])
     problem = explain_output(net, [2.0, 3.0], 0, 0)
-    # one LP per neuron: the dual values prove the optimum unique, so no tie-break LP
-    assert exact_per_neuron(problem).evaluations == 1
     res = find("exact", problem)
     r = res.roots[0]
-    assert res.evaluations == 1  # batched: one HiGHS solve
+    assert res.evaluations == 2  # the least-|R| LP and the tie-break LP
     assert r.root is not None and "no point with R = 0" in r.reason
     torch.testing.assert_close(r.root, torch.tensor([1.0, 1.0], dtype=D), rtol=0, atol=1e-12)
     assert r.relevance == pytest.approx(0.5, abs=1e-12)
@@ -313,32 +314,28 @@ def test_exact_batched_matches_per_neuron_dtd_full_backward(tie_break: str) -> N
         reference = exact_per_neuron(problem, tie_break=tie_break)
         assert_same_roots(batched, reference)
         reasons |= {r.reason.split(";")[0].split(" = ")[0] for r in batched.roots}
-        assert batched.evaluations <= 3
-        solves.append((batched.evaluations, batched.extra["closed_form"]))
-    # one HiGHS solve per layer here (the per-neuron reference needs one or two per neuron), but
-    # for the top layer: its one root lies on an axis and is found in closed form (_axis_roots)
-    assert solves[0] == (0, 1)
-    assert [s[0] for s in solves[1:]] == [1] * (len(problems) - 1)
+        solves.append(batched.evaluations)
+    # a layer's neurons share two LPs (least |R|, then the tie-breaks), whatever their number
+    assert solves == [2] * len(problems)
     # the run covers roots, no root with R > 0, R < 0 everywhere and constant rows
     assert "" in reasons and "R < 0 on the whole segment" in reasons
     assert "no point with R" in reasons and any(r.startswith("R is constant") for r in reasons)
 
 
-def test_exact_on_ancona_max_needs_no_lp() -> None:
-    """The README's claim: on ancona-max every layer of a full-backward run is
-    answered in closed form (step 0), with the per-neuron LPs' roots, and the
-    decomposition reports no LP solved."""
+def test_exact_on_ancona_max_matches_per_neuron() -> None:
+    """On ancona-max every layer of a full-backward run gives the per-neuron
+    roots, two LPs a layer."""
     net = get_preset("ancona-max").network()
     x = torch.tensor(default_input(net), dtype=D)
     problems = full_backward_problems(net, x, 0)
     assert len(problems) == len(net.layers)
     for problem in problems:
         res = find("exact", problem)
-        assert res.evaluations == 0
-        assert res.extra["closed_form"] == sum(r.root is not None for r in res.roots) > 0
+        assert res.evaluations == 2
+        assert sum(r.root is not None for r in res.roots) > 0
         assert_same_roots(res, exact_per_neuron(problem))
     dec = decompose(net, x, 0, mode="full", spec=FinderSpec.of("exact"))
-    assert dec.evaluations == 0 and dec.root_searches > 0
+    assert dec.evaluations == 2 * len(net.layers) and dec.root_searches > 0
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -386,43 +383,31 @@ def test_exact_batched_root_depends_only_on_the_segment_many_neurons() -> None:
                                                         and torch.equal(a.root, b.root))
 
 
-def test_exact_batched_second_solve_when_the_penalty_is_too_small(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With a tiny |R| penalty the one-solve tie-break fails its check; the
-    second batched LP (and, if that fails, the per-neuron tie-break LPs)
-    still give the reference roots."""
+def test_exact_batch_failure_falls_back_to_one_lp_per_neuron(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If a batched LP (several neurons' blocks) fails, every neuron is solved
+    on its own, with the reference roots."""
     net = get_preset("dtd-mlp").network()
     problems = full_backward_problems(net, torch.tensor(default_input(net), dtype=D), 0)
-    monkeypatch.setattr(finders_mod, "PENALTY", 1e-9)
-    for problem in problems[1:3]:
-        for tie_break in ("l1", "nearest"):
-            res = find("exact", problem, tie_break=tie_break)
-            assert res.evaluations == 3  # penalised blocks, least-|R| blocks, tie-breaks
-            assert_same_roots(res, exact_per_neuron(problem, tie_break=tie_break))
-    monkeypatch.setattr(finders_mod, "_batched_tie_break", lambda *args, **kwargs: None)
-    res = find("exact", problems[1])
-    assert res.evaluations > 3
-    assert_same_roots(res, exact_per_neuron(problems[1]))
+    real_least, real_l1 = exact_mod._least_abs_r, exact_mod._l1_least
 
+    def least(G: np.ndarray, g: np.ndarray, W: np.ndarray, *args: object) -> LPResult:
+        if W.shape[0] > 1:
+            return LPResult(4, None, None, "made to fail")
+        return real_least(G, g, W, *args)  # type: ignore[arg-type]
 
-def test_certified_minima_hand_case() -> None:
-    # the square 0 <= x <= 1 as G x <= g: min of x1 + 2 x2 is the vertex (0, 0) only
-    G = np.array([[1.0, 0.0], [0.0, 1.0]])
-    g = np.array([1.0, 1.0])
-    lo, hi = np.zeros(2), np.full(2, np.inf)
-    v = np.array([1.0, 2.0])
-    # (direction to minimise, point, certified?), all checked in one call
-    cases = [
-        (v, [0.0, 0.0], True), (v, [1.0, 0.0], False), (v, [0.5, 0.5], False),
-        # max of x1 + 2 x2 (min of −v) is (1, 1); on the edge x2 = 1 min of −x2 holds everywhere
-        (-v, [1.0, 1.0], True), (np.array([0.0, -1.0]), [0.3, 1.0], True),
-        (np.array([0.0, -1.0]), [0.3, 0.9], False),
-    ]
-    V = np.array([c[0] for c in cases])
-    X = np.array([c[1] for c in cases])
-    assert finders_mod._certified_minima(G, g, lo, hi, V, X).tolist() == [c[2] for c in cases]
-    # one at a time gives the same
-    for vi, xi, want in cases:
-        assert bool(finders_mod._certified_minima(G, g, lo, hi, vi[None, :], np.array([xi]))[0]) is want
+    def l1(G: np.ndarray, g: np.ndarray, jobs: list, *args: object) -> object:
+        return None if len(jobs) > 1 else real_l1(G, g, jobs, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(exact_mod, "_least_abs_r", least)
+    monkeypatch.setattr(exact_mod, "_l1_least", l1)
+    problem = problems[1]
+    n = int((problem.affine.weight != 0).any(dim=1).sum())  # neurons with a search (the others are constant)
+    assert n > 1
+    for tie_break in ("l1", "nearest"):
+        res = find("exact", problem, tie_break=tie_break)
+        jobs = sum(r.root is not None for r in res.roots)  # tie-breaks: the searched and the zero rows
+        assert res.evaluations == (1 + n) + (1 + jobs)  # each failed batch, then one LP a neuron
+        assert_same_roots(res, exact_per_neuron(problem, tie_break=tie_break))
 
 
 def test_exact_batched_empty_closure_falls_back_per_neuron() -> None:
@@ -498,7 +483,7 @@ def in_closure_relative(problem: RootProblem, root: torch.Tensor, rtol: float = 
     return ok
 
 
-@pytest.mark.parametrize("s", [1e10, 1e-10])
+@pytest.mark.parametrize("s", [1e10, 1e-10, 1e-30])
 @pytest.mark.parametrize("per_neuron", [False, True])
 def test_exact_is_scale_invariant(s: float, per_neuron: bool) -> None:
     """Weights 1e10 put relevance rows near 1e20 (HiGHS refuses matrix entries over 1e15) and
@@ -576,9 +561,9 @@ def test_mcmc_caps_allow_the_study_setting() -> None:
     net = get_preset("dtd-mlp").network()
     x = torch.tensor(default_input(net), dtype=D)
     for problem in full_backward_problems(net, x, 0):
-        finders_mod._mcmc_work(50, 2000, 20_000, len(problem.neurons), problem.dim,
-                               int(problem.segment.G.shape[0]))  # no LRPError
-    assert 50 * 22_000 * 10 <= finders_mod.MAX_MCMC_WORK
+        mcmc_mod.check_mcmc_work(50, 2000, 20_000, len(problem.neurons), problem.dim,
+                                 int(problem.segment.G.shape[0]))  # no LRPError
+    assert 50 * 22_000 * 10 <= mcmc_mod.MAX_MCMC_WORK
 
 
 def test_interpolation_total_work_is_capped(dtd: RootProblem) -> None:
@@ -587,7 +572,7 @@ def test_interpolation_total_work_is_capped(dtd: RootProblem) -> None:
         find("interpolation", dtd, n_directions=100_000, n_bisect=200, max_doublings=200)
     # the largest n_directions with the default steps stays allowed on dtd-mlp
     work = 100_000 * (1 + 40 + 60) * int(dtd.segment.G.shape[0])
-    assert work <= finders_mod.MAX_INTERPOLATION_WORK
+    assert work <= interpolation_mod.MAX_INTERPOLATION_WORK
 
 
 @pytest.mark.parametrize("command", ["roots", "decompose"])
@@ -602,293 +587,6 @@ def test_cli_refuses_huge_mcmc_runs_with_exit_2(command: str, capsys: pytest.Cap
     assert captured.out == ""
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and "n_steps + n_warmup must be at most 300,000" in lines[0]
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_scaled_lp_without_duals_goes_through_highs_lp_and_agrees_with_linprog(
-    seed: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The solve that reads no dual values (highs_lp: scipy's HiGHS through
-    its own binding) gives linprog's optimum on random bounded LPs, and it is
-    highs_lp that ran."""
-    rng = np.random.default_rng(seed)
-    n, m = 6, 12
-    A = rng.normal(size=(m, n)) * 10.0 ** rng.integers(-3, 4, size=(m, 1))
-    x0 = rng.normal(size=n)
-    b = A @ x0 + rng.uniform(0.1, 1.0, size=m) * np.abs(A).sum(axis=1)  # x0 strictly inside
-    c = rng.normal(size=n)
-    lo, hi = x0 - 5.0, x0 + 5.0
-    calls: list[str] = []
-    real_highs, real_linprog = finders_mod.highs_lp, finders_mod.linprog
-
-    def spy_highs(*args: object, **kwargs: object) -> object:
-        calls.append("highs_lp")
-        return real_highs(*args, **kwargs)  # type: ignore[arg-type]
-
-    def spy_linprog(*args: object, **kwargs: object) -> object:
-        calls.append("linprog")
-        return real_linprog(*args, **kwargs)
-
-    monkeypatch.setattr(finders_mod, "highs_lp", spy_highs)
-    monkeypatch.setattr(finders_mod, "linprog", spy_linprog)
-    fast = finders_mod._scaled_linprog(c, A, b, lo, hi, {"presolve": False}, duals=False)
-    ref = finders_mod._scaled_linprog(c, A, b, lo, hi, {"presolve": False})
-    assert calls == ["highs_lp", "linprog"]
-    assert fast.status == 0 and ref.status == 0
-    assert fast.fun == pytest.approx(ref.fun, rel=1e-9, abs=1e-9)
-    np.testing.assert_allclose(fast.x, ref.x, rtol=1e-7, atol=1e-7)
-    assert (A @ fast.x - b <= 1e-9 * (np.abs(A) @ np.abs(fast.x) + np.abs(b))).all()
-
-
-@pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("layout", ["dense", "csr", "coo-with-zeros"])
-def test_highs_lp_matches_scipy_milp(seed: int, layout: str) -> None:
-    """highs_lp is scipy's public milp without milp's Python-side work: on
-    random LPs (some with unbounded variables, dense or sparse matrices,
-    explicit zeros and duplicate entries) it returns milp's status, optimum
-    and point."""
-    from scipy import sparse
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
-    rng = np.random.default_rng(100 + seed)
-    n, m = 8, 14
-    A = rng.normal(size=(m, n)) * (rng.random(size=(m, n)) < 0.6)
-    x0 = rng.normal(size=n)
-    b = A @ x0 + rng.uniform(0.0, 1.0, size=m)
-    c = rng.normal(size=n)
-    lo = np.where(rng.random(n) < 0.3, -np.inf, x0 - 3.0)
-    hi = np.where(rng.random(n) < 0.3, np.inf, x0 + 3.0)
-    if layout == "dense":
-        A_in: object = A
-    elif layout == "csr":
-        A_in = sparse.csr_array(A)
-    else:  # explicit zero entries and a duplicate split in two halves
-        r, k = np.nonzero(A)
-        rows = np.concatenate([r, r, [0, 1]])
-        cols = np.concatenate([k, k, [0, 1]])
-        vals = np.concatenate([A[r, k] / 2, A[r, k] / 2, [0.0, 0.0]])
-        A_in = sparse.coo_array((vals, (rows, cols)), shape=A.shape)
-    ours = finders_mod.highs_lp(c, A_in, b, lo, hi)
-    ref = milp(c, constraints=LinearConstraint(A, -np.inf, b), bounds=Bounds(lo, hi), options={"presolve": False})
-    assert ours.status == ref.status
-    if ref.status == 0:
-        assert ours.fun == pytest.approx(ref.fun, rel=1e-12, abs=1e-12)
-        np.testing.assert_allclose(ours.x, ref.x, rtol=1e-9, atol=1e-9)
-    else:
-        assert ours.x is None and ours.fun is None
-
-
-def test_highs_lp_falls_back_to_milp_without_the_binding(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without scipy's private HiGHS binding highs_lp goes through the public
-    milp and gives the same answer (dense, sparse and block CSC input)."""
-    from scipy import sparse
-
-    rng = np.random.default_rng(7)
-    A = rng.normal(size=(9, 5))
-    x0 = rng.normal(size=5)
-    b = A @ x0 + 0.5
-    c, lo, hi = rng.normal(size=5), x0 - 2.0, x0 + 2.0
-    direct = finders_mod.highs_lp(c, A, b, lo, hi)
-    monkeypatch.setattr(finders_mod, "_HIGHS_CORE", None)
-    for A_in in (A, sparse.csr_array(A), finders_mod._csc(A)):
-        fallback = finders_mod.highs_lp(c, A_in, b, lo, hi)
-        assert fallback.status == direct.status == 0
-        np.testing.assert_allclose(fallback.x, direct.x, rtol=1e-9, atol=1e-9)
-
-
-def test_highs_lp_reports_infeasible_and_unbounded_like_milp() -> None:
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
-    A = np.array([[1.0, 1.0]])
-    cases = [  # (c, b, lo, hi): x + y <= -1 with x, y >= 0; then min -x with x unbounded above
-        (np.array([1.0, 1.0]), np.array([-1.0]), np.zeros(2), np.full(2, np.inf)),
-        (np.array([-1.0, 0.0]), np.array([np.inf]), np.zeros(2), np.full(2, np.inf)),
-    ]
-    for c, b, lo, hi in cases:
-        ours = finders_mod.highs_lp(c, A, b, lo, hi)
-        ref = milp(c, constraints=LinearConstraint(A, -np.inf, b), bounds=Bounds(lo, hi))
-        assert ours.status == ref.status != 0
-        assert ours.x is None and ours.message
-
-
-def test_highs_lp_with_a_workspace_gives_the_same_answers_bit_for_bit() -> None:
-    """One HiGHS instance reused through a Workspace (its model cleared before
-    every solve) answers a sequence of different LPs — optimal, infeasible,
-    unbounded, presolve on and off, the same LP again after others — exactly
-    as a fresh instance per solve does, and it is one instance."""
-    rng = np.random.default_rng(11)
-    lps = []
-    for i in range(12):
-        n, m = int(rng.integers(3, 12)), int(rng.integers(4, 30))
-        A = rng.normal(size=(m, n)) * (rng.random(size=(m, n)) < 0.7)
-        x0 = rng.normal(size=n)
-        b = A @ x0 + rng.uniform(0.0, 1.0, size=m)
-        lps.append((rng.normal(size=n), A, b, x0 - 2.0, x0 + 2.0, bool(i % 3 == 0)))
-    infeasible = (np.ones(2), np.array([[1.0, 1.0]]), np.array([-1.0]), np.zeros(2), np.full(2, np.inf), False)
-    unbounded = (np.array([-1.0, 0.0]), np.array([[1.0, 1.0]]), np.array([np.inf]), np.zeros(2),
-                 np.full(2, np.inf), False)
-    sequence = [*lps[:4], infeasible, *lps[4:8], unbounded, *lps[8:], lps[0], lps[5]]
-    ws = Workspace()
-    for c, A, b, lo, hi, presolve in sequence:
-        fresh = finders_mod.highs_lp(c, A, b, lo, hi, presolve=presolve)
-        reused = finders_mod.highs_lp(c, A, b, lo, hi, presolve=presolve, workspace=ws)
-        assert reused.status == fresh.status
-        if fresh.status == 0:
-            assert reused.x is not None and fresh.x is not None
-            assert reused.x.tobytes() == fresh.x.tobytes()
-        else:
-            assert reused.x is None
-    assert len(ws._items) == 1
-
-
-def test_exact_finder_with_a_workspace_finds_the_same_roots() -> None:
-    """The exact finder with a shared workspace (as a decomposition lends it
-    to every layer) returns the roots it returns without one, bit for bit."""
-    net = get_preset("dtd-mlp").network()
-    problems = full_backward_problems(net, torch.tensor(default_input(net), dtype=D), 0)
-    problems += full_backward_problems(net, torch.tensor(default_input(net), dtype=D), 1)
-    ws = Workspace()
-    for problem in problems:
-        for tie_break in ("l1", "none"):
-            alone = find("exact", problem, tie_break=tie_break)
-            shared = FINDERS.get("exact").func(problem, workspace=ws, tie_break=tie_break)
-            assert [r.reason for r in shared.roots] == [r.reason for r in alone.roots]
-            for a, b in zip(alone.roots, shared.roots, strict=True):
-                assert (a.root is None) == (b.root is None)
-                if a.root is not None:
-                    assert b.root is not None and torch.equal(a.root, b.root)
-
-
-def test_axis_roots_hand_cases() -> None:
-    """_axis_roots: the relaxation without the segment's rows, solved in closed
-    form (the one coordinate with the largest |w_i| carries the whole move),
-    is kept only when it is unique and meets the rows."""
-    fn = finders_mod._axis_roots
-    free, none_ = np.full(2, -np.inf), np.full(2, np.inf)
-    no_rows = (np.zeros((0, 2)), np.zeros(0))
-    # R = x1 − 2 x2 + 0.5: the L1-least root moves x2 alone, to 0.25
-    done, X = fn(*no_rows, np.array([[1.0, -2.0]]), np.array([0.5]), free, none_, np.zeros(2))
-    assert done.tolist() == [True] and X[0].tolist() == [0.0, 0.25]
-    # |w1| = |w2|: the least L1 roots form a segment, not one point -> left to the LP
-    done, _ = fn(*no_rows, np.array([[1.0, -1.0]]), np.array([0.5]), free, none_, np.zeros(2))
-    assert done.tolist() == [False]
-    # x >= 0 forbids x2 = -0.25 (R = x1 + 2 x2 + 0.5 needs a negative move)
-    done, _ = fn(*no_rows, np.array([[1.0, 2.0]]), np.array([0.5]), np.zeros(2), none_, np.zeros(2))
-    assert done.tolist() == [False]
-    # a segment row x1 + x2 >= 1 (-x1 - x2 <= -1) excludes (0, 0.25); x1 >= 0.3 excludes the centre
-    G, g = np.array([[-1.0, -1.0]]), np.array([-1.0])
-    done, _ = fn(G, g, np.array([[1.0, -2.0]]), np.array([0.5]), free, none_, np.zeros(2))
-    assert done.tolist() == [False]
-    done, _ = fn(*no_rows, np.array([[1.0, -2.0]]), np.array([0.5]), np.array([0.3, -np.inf]), none_,
-                 np.zeros(2))
-    assert done.tolist() == [False]
-    # R already 0 at the centre (and a zero row): the centre itself, L1 distance 0
-    done, X = fn(*no_rows, np.array([[3.0, 1.0], [0.0, 0.0]]), np.array([0.0, 0.0]), free, none_, np.zeros(2))
-    assert done.tolist() == [True, True] and np.array_equal(X, np.zeros((2, 2)))
-
-
-def test_axis_roots_are_the_lp_answers() -> None:
-    """Wherever _axis_roots keeps a closed-form answer, the block LP it
-    replaces (solved here anyway) has the same answer, a root; over these
-    random cases some answers are kept and some refused."""
-    kept = refused = 0
-    for seed in range(8):
-        rng = np.random.default_rng(300 + seed)
-        d, m, k = 4, 6, 12
-        a = rng.uniform(0.0, 1.0, size=d)
-        G = rng.normal(size=(m, d))
-        g = G @ a + rng.uniform(0.5, 3.0, size=m)  # a strictly inside, the rows at varying distances
-        W = rng.normal(size=(k, d))
-        beta = rng.normal(size=k) * 0.5
-        lo = np.zeros(d) if seed % 2 else np.full(d, -np.inf)
-        hi, centre = np.full(d, np.inf), np.zeros(d)
-        done, X = finders_mod._axis_roots(G, g, W, beta, lo, hi, centre)
-        norms = np.linalg.norm(W, axis=1)
-        blocks, rhs, cost, v_lo, v_hi, M = finders_mod._p_blocks(G, g, W / norms[:, None], beta / norms, lo, hi,
-                                                                 centre)
-        res = finders_mod._solve_blocks(cost, blocks, rhs, v_lo, v_hi)
-        assert res.status == 0
-        X_lp = res.x.reshape(k, -1)[:, :-1] @ M.T
-        np.testing.assert_allclose(X[done], X_lp[done], rtol=0, atol=1e-9)
-        assert np.abs((W[done] * X[done]).sum(axis=1) + beta[done]).max(initial=0.0) <= 1e-12
-        kept, refused = kept + int(done.sum()), refused + int((~done).sum())
-    assert kept > 0 and refused > 0
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_block_lp_kept_as_blocks_is_the_assembled_lp(seed: int) -> None:
-    """_solve_blocks never assembles the block-diagonal matrix: its CSC arrays
-    are the assembled matrix's, its scale factors are too (the same
-    power-of-two copy, so the same point comes back) and its optimum is
-    linprog's on the assembled LP, with rows and columns of very different
-    sizes."""
-    rng = np.random.default_rng(200 + seed)
-    k, m, n = 4, 7, 5
-    blocks = rng.normal(size=(k, m, n)) * (rng.random(size=(k, m, n)) < 0.7)
-    blocks *= 10.0 ** rng.integers(-6, 7, size=(k, m, 1)) * 10.0 ** rng.integers(-4, 5, size=(k, 1, n))
-    x0 = rng.normal(size=(k, n))
-    rhs = (np.einsum("kmn,kn->km", blocks, x0)
-           + rng.uniform(0.1, 1.0, size=(k, m)) * np.abs(blocks).sum(axis=2)).reshape(-1)
-    cost = rng.normal(size=k * n)
-    lo, hi = (x0 - 3.0).reshape(-1), (x0 + 3.0).reshape(-1)
-    A = finders_mod._block_matrix(blocks)
-    if not isinstance(A, np.ndarray):
-        A = A.toarray()
-    Bt, row, col = finders_mod._block_factors(blocks)
-    A1, row_ref, col_ref = finders_mod._equilibrate(A)
-    np.testing.assert_array_equal(row, row_ref)
-    np.testing.assert_array_equal(col, col_ref)
-    ours = finders_mod._blocks_csc(Bt)
-    ref = finders_mod._csc(A1)
-    for got, want in zip(ours[:3], ref[:3], strict=True):
-        np.testing.assert_array_equal(got, want)
-    assert ours.shape == ref.shape
-    kept = finders_mod._solve_blocks(cost, blocks, rhs, lo, hi)
-    assembled = finders_mod._scaled_linprog(cost, A, rhs, lo, hi, {"presolve": False}, duals=False)
-    np.testing.assert_array_equal(kept.x, assembled.x)  # the same LP copy: bit for bit
-    full = finders_mod._solve(cost, A, rhs, lo, hi)  # linprog, with duals
-    assert kept.fun == pytest.approx(full.fun, rel=1e-9, abs=1e-9)
-    np.testing.assert_allclose(kept.x, full.x, rtol=1e-7, atol=1e-7)
-
-
-def test_block_solve_retries_when_the_answer_breaks_a_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    """_solve_blocks accepts a solver answer only if it meets every row and
-    bound to 1e-12 relative (_satisfies); an answer 1e-6 outside its bounds is solved
-    again on the assembled matrix with tighter tolerances."""
-    assert finders_mod._satisfies(np.array([1.0]), np.array([1.0]), np.array([1.0]), np.zeros(1), -np.ones(1),
-                                  np.ones(1))
-    assert not finders_mod._satisfies(np.array([1.0 + 1e-9]), np.array([1.0]), np.array([1.0]), np.zeros(1),
-                                      -np.ones(1), np.ones(1))
-    assert not finders_mod._satisfies(np.array([0.0]), np.array([0.0]), np.array([1.0]), np.array([1.0 + 1e-9]),
-                                      -np.ones(1), np.ones(1))
-    rng = np.random.default_rng(5)
-    blocks = rng.normal(size=(3, 4, 2))
-    x0 = rng.normal(size=(3, 2))
-    rhs = (np.einsum("kmn,kn->km", blocks, x0) + 0.5).reshape(-1)
-    cost, lo, hi = rng.normal(size=6), (x0 - 2.0).reshape(-1), (x0 + 2.0).reshape(-1)
-    real = finders_mod._scaled_blocks
-
-    def off_by_a_little(*args: object) -> object:
-        res = real(*args)  # type: ignore[arg-type]
-        res.x = np.asarray(args[4]) + 1e-6  # above every upper bound
-        return res
-
-    calls: list[dict[str, object]] = []
-    real_linprog = finders_mod._scaled_linprog
-
-    def spy(*args: object, **kwargs: object) -> object:
-        calls.append(dict(args[5]))  # type: ignore[call-overload]
-        return real_linprog(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(finders_mod, "_scaled_blocks", off_by_a_little)
-    monkeypatch.setattr(finders_mod, "_scaled_linprog", spy)
-    res = finders_mod._solve_blocks(cost, blocks, rhs, lo, hi)
-    assert len(calls) == 1
-    assert calls[0]["primal_feasibility_tolerance"] == finders_mod._HIGHS["primal_feasibility_tolerance"]
-    A = finders_mod._block_matrix(blocks)
-    assert (A @ res.x - rhs <= 1e-9).all() and (res.x <= hi + 1e-9).all()
-    ref = real_linprog(cost, A, rhs, lo, hi, {"presolve": False})
-    np.testing.assert_allclose(res.x, ref.x, rtol=1e-7, atol=1e-7)
 
 
 def test_make_roots_batch_equals_one_by_one_and_the_torch_pass() -> None:

@@ -19,10 +19,7 @@ root-finding page and the layer-by-layer decompositions:
   that are constant only on the segment of everything above.)
 
 Every finder in :data:`FINDERS` has the signature
-``finder(problem, *, generator=None, progress=None, workspace=None, **params)
--> RootResult``. A :class:`Workspace` is scratch space a caller may lend to
-several calls (a decomposition lends one to all its layers); it never changes
-a result.
+``finder(problem, *, generator=None, progress=None, **params) -> RootResult``.
 """
 
 from __future__ import annotations
@@ -31,7 +28,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -42,26 +39,6 @@ from lrp_core.registry import Registry
 
 Tensor = torch.Tensor
 DTYPE = torch.float64
-T = TypeVar("T")
-
-
-class Workspace:
-    """Scratch space that a caller lends to several finder calls, so that they
-    can reuse what is costly to set up (the exact finder keeps one HiGHS
-    solver instance here and clears its model before every solve). It holds
-    no results and changes none: a finder returns the same roots with a
-    workspace as without (tested). One workspace serves one thread at a time;
-    make a fresh one per computation (never module-level state)."""
-
-    def __init__(self) -> None:
-        self._items: dict[str, Any] = {}
-
-    def get(self, name: str, make: Callable[[], T]) -> T:
-        """The item ``name``, made by ``make()`` on first use."""
-        item = self._items.get(name)
-        if item is None:
-            item = self._items[name] = make()
-        return item
 
 
 @dataclass(frozen=True, eq=False)
@@ -314,7 +291,6 @@ class Finder(Protocol):
         *,
         generator: torch.Generator | None = None,
         progress: Callable[[float], None] | None = None,
-        workspace: Workspace | None = None,
         **params: Any,
     ) -> RootResult: ...
 
