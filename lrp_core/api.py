@@ -102,7 +102,7 @@ def as_network(model: Any) -> Network:
         for idx, mod in enumerate(model):
             if isinstance(mod, torch.nn.Linear) and not mod.weight.dtype.is_floating_point:
                 raise LRPError(f"module {idx} (Linear) has non-floating weights ({mod.weight.dtype})")
-        return from_sequential(model)
+        return _sequential_within_caps(model) or from_sequential(model)
     if isinstance(model, (str, os.PathLike)):
         from lrp_core.io import load_network_json
 
@@ -115,6 +115,38 @@ def as_network(model: Any) -> Network:
             raise LRPError(f"{str(model)!r} is larger than {MAX_FILE_BYTES:,} bytes")
         return load_network_json(data)
     raise LRPError(f"model must be a Network, an nn.Sequential or a network file path, not {type(model).__name__}")
+
+
+def _sequential_within_caps(model: torch.nn.Sequential) -> Network | None:
+    """The network of a Sequential that passes every check of
+    :func:`lrp_core.network.from_sequential` (checked on whole tensors), else
+    None, and ``from_sequential`` then names the problem. Same weights as
+    ``from_sequential``, without its number-by-number validation."""
+    import torch
+
+    from lrp_core import network as nw
+
+    layers: list[Any] = []
+    for mod in model:
+        if isinstance(mod, torch.nn.Linear):
+            w = mod.weight.detach().to(torch.float64, copy=True)
+            b = (mod.bias.detach().to(torch.float64, copy=True) if mod.bias is not None
+                 else torch.zeros(mod.out_features, dtype=torch.float64))
+            if w.ndim != 2 or b.shape != (w.shape[0],) or (layers and layers[-1].n_out != w.shape[1]):
+                return None
+            layers.append(nw.Layer(w, b, "linear"))
+        elif isinstance(mod, torch.nn.ReLU) and layers and layers[-1].activation == "linear":
+            layers[-1] = nw.Layer(layers[-1].weight, layers[-1].bias, "relu")
+        else:
+            return None
+    if not 1 <= len(layers) <= nw.MAX_LAYERS or not 1 <= layers[0].n_in <= nw.MAX_INPUTS:
+        return None
+    if any(not 1 <= layer.n_out <= nw.MAX_UNITS for layer in layers):
+        return None
+    values = torch.cat([t.reshape(-1) for layer in layers for t in (layer.weight, layer.bias)])
+    if not bool((values.abs() <= nw.MAX_ABS_VALUE).all()):  # False for NaN and inf too
+        return None
+    return nw.Network(tuple(layers), "network", {})
 
 
 def as_float64(v: Any, what: str = "x") -> torch.Tensor:

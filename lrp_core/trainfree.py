@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from lrp_core.errors import LRPError
@@ -70,61 +71,57 @@ class TrainFree:
         return self.relevance.sum(dim=1) + self.unresolved - self.output
 
 
-def _modified(weight: Tensor, rule: str, gamma: float) -> tuple[Tensor, Tensor]:
+def _modified(weight: np.ndarray, rule: str, gamma: float) -> tuple[np.ndarray, np.ndarray]:
     """``(M⁺, M⁻)``: the modified weights for neurons with ``c > 0`` and ``c < 0``."""
     if rule == "x":
         return weight, weight
-    pos, neg = weight.clamp(min=0.0), weight.clamp(max=0.0)
+    pos, neg = np.maximum(weight, 0.0), np.minimum(weight, 0.0)
     if rule == "z+":
         return pos, neg
     return weight + gamma * pos, weight + gamma * neg  # γ
 
 
-def _directional(a: Tensor, c: Tensor, r: Tensor, weight: Tensor, rule: str, gamma: float
-                 ) -> tuple[Tensor, Tensor]:
-    """Relevance passed down (N, d) and the unresolved part (N,) of the explained neurons."""
+def _directional(a: np.ndarray, c: np.ndarray, r: np.ndarray, weight: np.ndarray, rule: str, gamma: float
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Relevance passed down (N, d) and the unresolved part (N, n) of the explained neurons."""
     m_pos, m_neg = _modified(weight, rule, gamma)
     pos = c > 0
-    d = torch.where(pos, a @ m_pos.T, a @ m_neg.T)
-    size = c.abs() * torch.where(pos, a.abs() @ m_pos.abs().T, a.abs() @ m_neg.abs().T)
+    abs_a = np.abs(a)
+    d = np.where(pos, a @ m_pos.T, a @ m_neg.T)
+    size = np.abs(c) * np.where(pos, abs_a @ np.abs(m_pos).T, abs_a @ np.abs(m_neg).T)
     wv = c * d
-    t = r / torch.where(wv == 0, torch.ones_like(wv), wv)
-    reach = t.abs() * a.abs().amax(dim=1, keepdim=True) * (1.0 + gamma if rule == "γ" else 1.0)
-    found = (c != 0) & (wv != 0) & (wv.abs() > DEGENERATE_RTOL * size) & torch.isfinite(reach)
-    q = torch.where(found, t * c, torch.zeros_like(t))
-    passed = a * ((q * pos) @ m_pos + (q * ~pos) @ m_neg)
-    unresolved = torch.where(found, r - t * wv, r)
-    return passed, unresolved
+    t = r / np.where(wv == 0, 1.0, wv)
+    reach = np.abs(t) * (abs_a.max(axis=1, keepdims=True) * (1.0 + gamma if rule == "γ" else 1.0))
+    found = (wv != 0) & (np.abs(wv) > DEGENERATE_RTOL * size) & np.isfinite(reach)
+    q = np.where(found, t * c, 0.0)
+    passed = a * (np.where(pos, q, 0.0) @ m_pos + np.where(pos, 0.0, q) @ m_neg)
+    return passed, np.where(found, r - t * wv, r)
 
 
-def _w2(a: Tensor, c: Tensor, r: Tensor, weight: Tensor) -> tuple[Tensor, Tensor]:
-    norm2 = (weight * weight).sum(dim=1)
-    wv = c * c * norm2
-    t = r / torch.where(wv == 0, torch.ones_like(wv), wv)
-    reach = (t * c).abs() * weight.abs().amax(dim=1)
-    found = (c != 0) & (wv != 0) & torch.isfinite(reach)
-    q = torch.where(found, t * c * c, torch.zeros_like(t))
-    return q @ (weight * weight), torch.where(found, r - t * wv, r)
+def _w2(a: np.ndarray, c: np.ndarray, r: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    w2 = weight * weight
+    wv = c * c * w2.sum(axis=1)
+    t = r / np.where(wv == 0, 1.0, wv)
+    found = (wv != 0) & np.isfinite(np.abs(t * c) * np.abs(weight).max(axis=1))
+    return np.where(found, t * c * c, 0.0) @ w2, np.where(found, r - t * wv, r)
 
 
-def _zero(a: Tensor, c: Tensor, r: Tensor, weight: Tensor, bias: Tensor) -> tuple[Tensor, Tensor]:
-    wa = c * (a @ weight.T)
-    beta = r - wa
-    scale = r.abs() + c.abs() * (a.abs() @ weight.abs().T) + 1.0
-    live = (weight != 0).any(dim=1)
-    found = (c != 0) & live & (beta.abs() <= 1e-12 * scale)
-    q = torch.where(found, c, torch.zeros_like(c))
-    return a * (q @ weight), torch.where(found, c * bias, r)
+def _zero(a: np.ndarray, c: np.ndarray, r: np.ndarray, weight: np.ndarray, bias: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray]:
+    beta = r - c * (a @ weight.T)
+    scale = np.abs(r) + np.abs(c) * (np.abs(a) @ np.abs(weight).T) + 1.0
+    found = (c != 0) & (weight != 0).any(axis=1) & (np.abs(beta) <= 1e-12 * scale)
+    return a * (np.where(found, c, 0.0) @ weight), np.where(found, c * bias, r)
 
 
-def _layer(a: Tensor, upper: Tensor, weight: Tensor, bias: Tensor, relu: bool, rule: str,
-           gamma: float) -> tuple[Tensor, Tensor]:
+def _layer(a: np.ndarray, upper: np.ndarray, weight: np.ndarray, bias: np.ndarray, relu: bool, rule: str,
+           gamma: float) -> tuple[np.ndarray, np.ndarray]:
     """One layer down: relevance on the layer's input (N, d) and what stays behind (N,)."""
     z = a @ weight.T + bias
-    out = z.clamp(min=0.0) if relu else z
-    safe = torch.where(out != 0, out, torch.ones_like(out))
-    c = torch.where(out != 0, upper / safe, torch.zeros_like(out))
-    lost = torch.where((c == 0) & (upper != 0), upper, torch.zeros_like(upper)).sum(dim=1)
+    out = np.maximum(z, 0.0) if relu else z
+    live = out != 0
+    c = np.divide(upper, out, out=np.zeros_like(out), where=live)
+    lost = np.where(c == 0, upper, 0.0).sum(axis=1)  # R of a unit that is off (0 where R = 0)
     r = c * z
     if rule == "w²":
         passed, unres = _w2(a, c, r, weight)
@@ -132,8 +129,7 @@ def _layer(a: Tensor, upper: Tensor, weight: Tensor, bias: Tensor, relu: bool, r
         passed, unres = _zero(a, c, r, weight, bias)
     else:
         passed, unres = _directional(a, c, r, weight, rule, gamma)
-    unres = torch.where(c != 0, unres, torch.zeros_like(unres)).sum(dim=1)
-    return passed, unres + lost
+    return passed, np.where(c != 0, unres, 0.0).sum(axis=1) + lost
 
 
 def train_free(network: Network, x: Tensor, target: int = 0, *, rule: str = "z+",
@@ -141,7 +137,9 @@ def train_free(network: Network, x: Tensor, target: int = 0, *, rule: str = "z+"
     """Train-free relevance of output ``target`` for every row of ``x`` (N, n_inputs).
 
     ``rule`` is one of :data:`TRAIN_FREE_RULES` (registered names; see the
-    module docstring for each formula); ``gamma`` is γ of the γ rule."""
+    module docstring for each formula); ``gamma`` is γ of the γ rule. The
+    arithmetic runs on float64 NumPy arrays (one call per step for the whole
+    batch: at these widths a NumPy call costs a fraction of a torch call)."""
     if rule not in TRAIN_FREE_RULES:
         raise LRPError(f"train-free rule must be one of: {', '.join(TRAIN_FREE_RULES)} (not {rule!r}); "
                        "zB and pinv run through lrp_core.decompose")
@@ -151,19 +149,19 @@ def train_free(network: Network, x: Tensor, target: int = 0, *, rule: str = "z+"
         raise LRPError(f"x must be a float64 tensor of shape (N, {network.n_inputs})")
     if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < network.n_outputs:
         raise LRPError(f"target must be in 0..{network.n_outputs - 1}, not {target!r}")
-    with torch.no_grad():
-        weights = [layer.weight.to(DTYPE) for layer in network.layers]
-        biases = [layer.bias.to(DTYPE) for layer in network.layers]
-        points = [x]
-        for w, b, layer in zip(weights, biases, network.layers, strict=True):
-            z = points[-1] @ w.T + b
-            points.append(z.clamp(min=0.0) if layer.is_relu else z)
-        output = points[-1][:, target].clone()
-        upper = torch.zeros_like(points[-1])
-        upper[:, target] = output
-        unresolved = torch.zeros(x.shape[0], dtype=DTYPE)
-        for k in range(len(network.layers) - 1, -1, -1):
-            upper, lost = _layer(points[k], upper, weights[k], biases[k], network.layers[k].is_relu,
-                                 rule, float(gamma))
-            unresolved = unresolved + lost
-    return TrainFree(rule, target, upper, unresolved, output)
+    layers = [(layer.weight.detach().to(DTYPE).numpy(), layer.bias.detach().to(DTYPE).numpy(), layer.is_relu)
+              for layer in network.layers]
+    points = [x.detach().numpy()]
+    for w, b, relu in layers:
+        z = points[-1] @ w.T + b
+        points.append(np.maximum(z, 0.0) if relu else z)
+    output = points[-1][:, target].copy()
+    upper = np.zeros_like(points[-1])
+    upper[:, target] = output
+    unresolved = np.zeros(x.shape[0])
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for k in range(len(layers) - 1, -1, -1):
+            w, b, relu = layers[k]
+            upper, lost = _layer(points[k], upper, w, b, relu, rule, float(gamma))
+            unresolved += lost
+    return TrainFree(rule, target, torch.from_numpy(upper), torch.from_numpy(unresolved), torch.from_numpy(output))

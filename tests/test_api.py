@@ -284,3 +284,44 @@ def test_numpy_batch_keeps_the_callers_array(dtd: Network) -> None:
     copy = X.copy()
     lrp_core.explain(dtd, X, method="train-free")
     assert np.array_equal(X, copy)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.float16])
+def test_sequential_conversion_equals_from_sequential(dtype: torch.dtype) -> None:
+    torch.manual_seed(1)  # a user's model
+    seq = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.ReLU(), torch.nn.Linear(6, 3, bias=False),
+                              torch.nn.ReLU(), torch.nn.Linear(3, 2)).to(dtype)
+    ours = lrp_core.api.as_network(seq)
+    ref = lrp_core.from_sequential(seq)
+    assert ours.digest == ref.digest
+    assert [la.activation for la in ours.layers] == [la.activation for la in ref.layers]
+    assert all(la.weight.data_ptr() != p.data_ptr() for la, p in zip(ours.layers, seq.parameters()))
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: torch.nn.Sequential(torch.nn.Linear(2, 65), torch.nn.ReLU(), torch.nn.Linear(65, 1)),
+        lambda: torch.nn.Sequential(torch.nn.Linear(65, 1)),
+        lambda: torch.nn.Sequential(*[torch.nn.Linear(2, 2) for _ in range(9)]),
+        lambda: torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Linear(2, 1)),
+        lambda: torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(2, 1)),
+        lambda: torch.nn.Sequential(),
+    ],
+)
+def test_sequentials_outside_the_caps_are_refused_as_from_sequential_does(build) -> None:
+    seq = build()
+    with pytest.raises(LRPError) as ours:
+        lrp_core.explain(seq, [0.0] * seq[0].in_features if len(seq) and hasattr(seq[0], "in_features") else [0.0])
+    with pytest.raises(LRPError) as ref:
+        lrp_core.from_sequential(seq)
+    assert str(ours.value) == str(ref.value)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), 1e33])
+def test_sequential_with_a_bad_number_is_refused(bad: float) -> None:
+    seq = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
+    with torch.no_grad():
+        seq[2].bias[0] = bad
+    with pytest.raises(LRPError, match="layer 1 bias"):
+        lrp_core.explain(seq, [0.0, 0.0])
