@@ -18,7 +18,7 @@ from lrp_core.network import Network
 from lrp_core.roots.base import FINDERS
 from lrp_core.roots.rules import RULES
 from lrp_explorer.figures.decomposition import compare_inputs, conservation_bars, heat_rows, sankey, title_of
-from lrp_explorer.ui import state, tweak
+from lrp_explorer.ui import state, step_through, tweak
 from lrp_explorer.ui.numbox import number_box
 from lrp_explorer.ui.settings import persisted
 
@@ -286,6 +286,8 @@ else:
             st.plotly_chart(heat_rows(d), key=f"dec_heat_{tag}_r{rev}")
             st.plotly_chart(conservation_bars(d), key=f"dec_cons_{tag}_r{rev}")
             st.plotly_chart(sankey(d), key=f"dec_sankey_{tag}_r{rev}")
+
+step_through.section(dec)  # issue 17 §2: the "Step" mode, one layer at a time
 
 # --- tables and tree ------------------------------------------------------------------
 st.subheader("Per layer")
