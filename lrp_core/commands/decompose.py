@@ -2,7 +2,8 @@
 
 ``python -m lrp_core decompose (--preset NAME | --network FILE) [--x "v1,…"]
 [--output J] --mode full|train-free --finder rule|mcmc|interpolation|exact
-[--rule R] [--seed S] --json`` prints
+[--rule R] [--seed S] [... one flag per declared finder parameter:
+``lrp_core.roots.flags``] --json`` prints
 ``{"mode", "output", "f_x", "layers": [{"layer", "relevance", "sum",
 "unresolved"}], "input_relevance", "root_searches", "cache_hits", "seconds"}``
 with ``layers`` from the output down (entry k holds the relevance on layer
@@ -12,11 +13,12 @@ k's input, so the last one is the input relevance).
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from lrp_core.cli import CLIError, add_network_args, emit, load_network, parse_vector
 from lrp_core.decompose import MODES, FinderSpec, decompose
 from lrp_core.presets import default_input
+from lrp_core.roots import FINDERS
+from lrp_core.roots.flags import add_finder_flags, finder_params
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,34 +27,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--x", help="the input as comma-separated numbers (default: the preset's input)")
     p.add_argument("--output", type=int, default=0, help="the network output to explain (default 0)")
     p.add_argument("--mode", required=True, choices=MODES, help="full (full-backward) or train-free")
-    p.add_argument("--finder", required=True, help="root finder: rule, mcmc, interpolation or exact")
-    p.add_argument("--rule", help="the rule for --finder rule (e.g. z+, 0, w2, gamma, zB)")
-    p.add_argument("--gamma", type=float, help="γ for the gamma rule")
+    p.add_argument("--finder", required=True, help=f"root finder: {', '.join(FINDERS.names())}")
     p.add_argument("--seed", type=int, default=0, help="seed of the random finders (default 0)")
-    p.add_argument("--n-chains", type=int, help="mcmc: number of chains")
-    p.add_argument("--n-steps", type=int, help="mcmc: steps per chain")
-    p.add_argument("--n-warmup", type=int, help="mcmc: warm-up steps")
+    # one flag per declared finder parameter (--rule, --gamma, --n-chains, --tie-break, ...)
+    add_finder_flags(p)
     p.add_argument("--no-cache", action="store_true", help="disable the exact root cache")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_decompose)
-
-
-def _params(args: argparse.Namespace) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    if args.rule is not None or args.gamma is not None:
-        if args.finder != "rule":
-            raise CLIError("--rule and --gamma apply only to --finder rule")
-        params["rule"] = args.rule
-        params["gamma"] = args.gamma
-    mcmc = {"n_chains": args.n_chains, "n_steps": args.n_steps, "n_warmup": args.n_warmup}
-    if any(v is not None for v in mcmc.values()):
-        if args.finder != "mcmc":
-            raise CLIError("--n-chains, --n-steps and --n-warmup apply only to --finder mcmc")
-        for name, v in mcmc.items():
-            if v is not None and v < (0 if name == "n_warmup" else 1):
-                raise CLIError(f"--{name.replace('_', '-')} must be a positive whole number, not {v}")
-        params.update(mcmc)
-    return params
 
 
 def _decompose(args: argparse.Namespace) -> int:
@@ -60,7 +41,7 @@ def _decompose(args: argparse.Namespace) -> int:
     x = parse_vector(args.x, net.n_inputs) if args.x is not None else list(default_input(net))
     if not 0 <= args.output < net.n_outputs:
         raise CLIError(f"--output must be in 0..{net.n_outputs - 1}, not {args.output}")
-    spec = FinderSpec.of(args.finder, **_params(args))
+    spec = FinderSpec.of(args.finder, **finder_params(args, args.finder))
     result = decompose(net, x, args.output, mode=args.mode, spec=spec, seed=args.seed,
                        use_cache=not args.no_cache)
     payload = result.to_json()

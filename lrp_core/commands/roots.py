@@ -2,7 +2,8 @@
 
 ``python -m lrp_core roots (--preset NAME | --network FILE) [--x "v1,v2,…"]
 [--layer K] [--output J] --finder rule|mcmc|interpolation|exact [--rule R]
-[--gamma G] [--seed S] [--n-chains N --n-steps N --n-warmup N] --json`` prints
+[--gamma G] [--seed S] [--n-chains N --n-steps N --n-warmup N] [--tie-break T]
+[... one flag per declared finder parameter: ``lrp_core.roots.flags``] --json`` prints
 ``{"layer": K, "finder": F, "roots": [{"neuron": j, "root": [...],
 "relevance": r, "in_segment": bool, "taylor_residual": e, ...}],
 "evaluations": n, "seconds": t}``. ``--x`` is the network input (default: the
@@ -22,10 +23,9 @@ import torch
 
 from lrp_core.cli import CLIError, add_network_args, emit, load_network, parse_vector
 from lrp_core.presets import default_input
-from lrp_core.roots import FINDERS, RULES, RootResult, explain_output
-from lrp_core.roots.rules import RULE_ALIASES, resolve_rule
-
-MCMC_FLAGS = ("n_chains", "n_steps", "n_warmup")
+from lrp_core.roots import FINDERS, RootResult, explain_output
+from lrp_core.roots.flags import add_finder_flags
+from lrp_core.roots.flags import finder_params as flag_params
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,15 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--layer", type=int, default=0, help="explain from this layer's input (default 0)")
     p.add_argument("--output", type=int, help="the output to explain (default: every output)")
     p.add_argument("--finder", required=True, choices=FINDERS.names(), help="the root finder")
-    rules = [*RULES.names(), *RULE_ALIASES]
-    p.add_argument("--rule", help=f"the rule for --finder rule (default z+): {', '.join(rules)}")
-    p.add_argument("--gamma", type=float, help="γ of the γ rule (default 0.25)")
-    p.add_argument("--low", type=float, help="lower box bound for the zB rule (every coordinate)")
-    p.add_argument("--high", type=float, help="upper box bound for the zB rule (every coordinate)")
-    p.add_argument("--seed", type=int, default=0, help="random seed for mcmc and interpolation (default 0)")
-    p.add_argument("--n-chains", dest="n_chains", type=int, help="mcmc: number of chains (default 10)")
-    p.add_argument("--n-steps", dest="n_steps", type=int, help="mcmc: steps kept per chain (default 1000)")
-    p.add_argument("--n-warmup", dest="n_warmup", type=int, help="mcmc: warm-up steps per chain (default 100)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the random finders (default 0)")
+    # one flag per declared finder parameter (--rule, --gamma, --low, --high, --n-chains, --tie-break, ...)
+    add_finder_flags(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     # let values such as "-1.5,2" follow --x (argparse takes them for options otherwise)
     p._negative_number_matcher = re.compile(r"^-\.?\d")
@@ -58,25 +52,9 @@ def _finite_or_none(value: Any) -> Any:
 
 def finder_params(args: argparse.Namespace) -> dict[str, Any]:
     """The finder's parameters from the flags; flags of another finder are refused."""
-    finder = args.finder
-    params: dict[str, Any] = {}
-    rule_flags = {"rule": args.rule, "gamma": args.gamma, "low": args.low, "high": args.high}
-    given_rule = [k for k, v in rule_flags.items() if v is not None]
-    given_mcmc = [k for k in MCMC_FLAGS if getattr(args, k) is not None]
-    if finder != "rule" and given_rule:
-        raise CLIError(f"--{given_rule[0]} applies only to --finder rule")
-    if finder != "mcmc" and given_mcmc:
-        raise CLIError(f"--{given_mcmc[0].replace('_', '-')} applies only to --finder mcmc")
-    if finder == "rule":
-        params["rule"] = resolve_rule(args.rule or "z+")
-        if args.gamma is not None:
-            params["gamma"] = args.gamma
-        if (args.low is None) != (args.high is None):
-            raise CLIError("give both --low and --high for the zB box")
-        if args.low is not None:
-            params["low"], params["high"] = args.low, args.high
-    if finder == "mcmc":
-        params.update({k: getattr(args, k) for k in given_mcmc})
+    params = flag_params(args, args.finder)
+    if ("low" in params) != ("high" in params):
+        raise CLIError("give both --low and --high for the zB box")
     return params
 
 
