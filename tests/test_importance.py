@@ -576,3 +576,49 @@ def test_scores_csv_header_and_rows_exactly() -> None:
     )
     assert scores_csv([]) == "method,unit,score,stderr,rank,higher_is_important\n"  # the header even when empty
     assert text.splitlines()[0].split(",") == list(CSV_HEADER)
+
+
+# --- the registry's contract: schemas, metadata, a toy method added in one place ------------------------
+
+
+def test_every_method_declares_its_parameters_and_metadata() -> None:
+    for entry in METHODS:
+        assert {"loss", "sampler", "random", "unavailable", "preflight"} <= set(entry.extra), entry.name
+        assert entry.validate({}, "method") == entry.defaults()
+        for p in entry.schema:
+            assert p.help, (entry.name, p.name)
+            bad = "nope" if p.kind == "str" else (p.high or 0) + 1 if p.high is not None else None
+            if bad is None:
+                continue
+            with pytest.raises(LRPError) as info:
+                attribute(*tiny(), entry.name, options={entry.name: {p.name: bad}})
+            assert str(info.value).startswith(f"{p.name} must be {p.describe()}") and "\n" not in str(info.value)
+    assert [e.name for e in METHODS if e.extra["sampler"]] == ["shapley-sampled"]
+    assert [e.name for e in METHODS if e.extra["random"]] == ["shapley-sampled", "random"]
+    assert [e.name for e in METHODS if not e.extra["loss"]] == ["apoz", "weight-norm", "random"]
+
+
+def test_a_toy_method_is_one_registration(capsys: pytest.CaptureFixture[str]) -> None:
+    """Registered here only, it runs through attribute() and the CLI (choices, JSON) with its declared parameter."""
+    from lrp_core.cli import main
+    from lrp_core.importance import register
+    from lrp_core.params import Param
+
+    @register("toy-scale", label="Toy", schema=(Param("scale", "float", 2.0, "multiplier", low=0.0),), loss=False)
+    def toy(ctx: Context, *, scale: float) -> Scores:
+        """score_i = scale · i."""
+        return Scores("toy-scale", scale * torch.arange(ctx.n_units, dtype=D), None, {"scale": scale}, True, "")
+
+    try:
+        net, X, y = tiny()
+        (r,) = attribute(net, X, y, "toy-scale", options={"toy-scale": {"scale": 3.0}})
+        assert r.scores.tolist() == [0.0, 3.0, 6.0] and r.params == {"scale": 3.0}
+        assert [s.method for s in attribute(net, X, y, "all")][-1] == "toy-scale"
+        with pytest.raises(LRPError, match="scale must be a number >= 0"):
+            attribute(net, X, y, "toy-scale", options={"toy-scale": {"scale": -1.0}})
+        assert main(["attribute", "--preset", "ancona-max", "--method", "toy-scale", "--json"]) == 0
+        out = capsys.readouterr().out
+        assert '"method": "toy-scale"' in out and '"scale": 2.0' in out
+    finally:
+        METHODS.unregister("toy-scale")
+    assert "toy-scale" not in METHODS
