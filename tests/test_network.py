@@ -241,3 +241,20 @@ def test_cap_edge_values_are_accepted() -> None:
 def test_forward_checks_input_width() -> None:
     with pytest.raises(LRPError, match="expects 2"):
         random_net([2, 3, 1], 0)([1.0, 2.0, 3.0])
+
+
+def test_the_package_keeps_every_public_name_of_the_old_module() -> None:
+    """lrp_core.network became a package (model, schema, torch_interop, edit); the names importers use stay."""
+    import lrp_core.network as network
+    from lrp_core.network import edit, model, schema, torch_interop
+
+    names = ["ACTIVATIONS", "FORMAT", "MAX_ABS_VALUE", "MAX_INPUTS", "MAX_LAYERS", "MAX_NAME_LENGTH", "MAX_UNITS",
+             "VERSION", "AffineMap", "Layer", "Network", "NetworkValidationError", "Trace", "from_dict", "from_layers",
+             "from_sequential", "type_name"]
+    for name in names:
+        assert hasattr(network, name), name
+    assert network.Network is model.Network and network.from_dict is schema.from_dict
+    assert network.from_sequential is torch_interop.from_sequential
+    net = from_layers([[[1.0, 2.0]], [[3.0]]], [[0.5], [0.0]], ["relu", "linear"])
+    assert net.with_unit_added(0).same_weights(edit.with_unit_added(net, 0))
+    assert net.to_dict() == schema.to_dict(net)

@@ -1,9 +1,9 @@
 """Caps on the Shapley computations: how much work a request is, and a refusal that names a way under.
 
 When the scored layer feeds a linear output layer and the loss is MSE, exact
-Shapley values have a closed form (:func:`lrp_core.importance.shapley.
-quadratic_shapley_values`) at any width up to the network caps; otherwise
-they need all ``2^n`` coalitions, so ``n ≤`` :data:`MAX_EXACT_UNITS`.
+Shapley values have a closed form (``shapley.quadratic_shapley_values``) at
+any width up to the network caps; otherwise they need all ``2^n``
+coalitions, so ``n ≤`` :data:`MAX_EXACT_UNITS`.
 """
 
 from __future__ import annotations
