@@ -72,7 +72,7 @@ def _frame(at: AppTest, key: str) -> pd.DataFrame:
     return found[0]
 
 
-def _check_step(at: AppTest, lr: LayerResult, step_index: int) -> None:
+def _check_step(at: AppTest, lr: LayerResult) -> None:
     neurons = _frame(at, "dec_step_neurons")
     np.testing.assert_allclose(neurons["R (handed down)"], lr.relevance.numpy(), rtol=0, atol=1e-12)
     np.testing.assert_allclose(neurons["h"], lr.point.numpy(), rtol=0, atol=1e-12)
@@ -96,13 +96,13 @@ def test_page_step_mode_shows_the_decomposition() -> None:
     at.toggle(key="dec_step_on").set_value(True).run()
     assert not at.exception, [e.value for e in at.exception]
     dec = decompose(net, X, 0, mode="full", spec=FinderSpec.of("exact"))
-    _check_step(at, dec.layers[0], 0)
+    _check_step(at, dec.layers[0])
     at.button(key="dec_step_next").click().run()
     assert at.select_slider(key="dec_step_layer").value == 1
-    _check_step(at, dec.layers[1], 1)
+    _check_step(at, dec.layers[1])
     at.button(key="dec_step_next").click().run()
     at.selectbox(key="dec_step_neuron").set_value(1).run()
-    _check_step(at, dec.layers[2], 2)
+    _check_step(at, dec.layers[2])
     at.button(key="dec_step_prev").click().run()
     assert at.select_slider(key="dec_step_layer").value == 1
 
@@ -118,7 +118,7 @@ def test_page_step_mode_rule_formula() -> None:
     dec = decompose(net, X, 0, mode="train-free", spec=FinderSpec.of("rule", rule="z+"))
     at.select_slider(key="dec_step_layer").set_value(2).run()
     lr = dec.layers[2]
-    _check_step(at, lr, 2)
+    _check_step(at, lr)
     rule = _frame(at, "dec_step_rule")
     assert abs(rule["term"].sum() - float(lr.relevance[0])) <= 1e-12
     assert any("c^+_{j,i}" in m.value for m in at.latex)

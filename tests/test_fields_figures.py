@@ -1,0 +1,47 @@
+"""The explanation-field figure builder: panels, shared colour scale, the regions drawn, x and the click grid."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lrp_core.fields import explanation_field
+from lrp_core.plane import click_grid
+from lrp_core.presets import get_preset
+from lrp_core.regions import linear_regions
+from lrp_explorer.figures.fields import boundary_lines, field_figure
+
+BOX = (-1.0, 1.0, -1.0, 1.0)
+
+
+def test_panels_colour_scales_regions_and_marks() -> None:
+    net = get_preset("xor-2-4-1").network()
+    fld = explanation_field(net, BOX, "full-backward", n=11)
+    grid = click_grid(BOX, 5)
+    fig = field_figure(fld, (0.25, -0.5), grid=grid, title="full-backward")
+    heat = [t for t in fig.data if t.type == "heatmap"]
+    assert [t.name for t in heat] == ["R₁", "R₂", "unresolved"]
+    np.testing.assert_array_equal(np.array(heat[0].z), fld.relevance[..., 0])
+    np.testing.assert_array_equal(np.array(heat[2].z), fld.unresolved)
+    lim = float(np.abs(fld.relevance).max())
+    assert heat[0].zmin == heat[1].zmin == -lim and heat[0].zmax == heat[1].zmax == lim  # one scale for R₁, R₂
+    assert all(t.colorbar.title.text == t.name for t in heat)  # every panel has its colour bar
+    # the boundaries drawn are the polygons linear_regions returns, on every panel, one legend entry
+    bx, by = boundary_lines(linear_regions(net, BOX))
+    lines = [t for t in fig.data if t.name == "region boundaries"]
+    assert len(lines) == 3 and sum(bool(t.showlegend) for t in lines) == 1
+    assert all(list(t.x) == bx and list(t.y) == by for t in lines)
+    assert bx.count(None) == 4  # xor-2-4-1 has 4 regions in the box
+    stars = [t for t in fig.data if t.name == "x"]
+    assert all(list(t.x) == [0.25] and list(t.y) == [-0.5] for t in stars)
+    clicks = [t for t in fig.data if t.name == "click grid"]
+    assert len(clicks) == 3 and list(clicks[0].x) == list(grid[0])
+    assert fig.layout.title.text == "full-backward"
+    assert list(fig.layout.xaxis.range) == [-1.0, 1.0]
+
+
+def test_no_regions_no_grid() -> None:
+    net = get_preset("xor-2-4-1").network()
+    fld = explanation_field(net, BOX, "gradient", n=5)
+    fig = field_figure(fld, (0.0, 0.0))
+    names = {t.name for t in fig.data}
+    assert "region boundaries" not in names and "click grid" not in names and "x" in names
