@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from websockets.exceptions import ConnectionClosed
 
-from bench.load_protocol import LoadResult, run_level, table
+from bench.load_protocol import LoadResult, run_level, table, weight_edit
 from bench.stclient import Session
 from deploy.serve import Deployment
 from tests.conftest import free_port
@@ -61,10 +61,9 @@ def fingerprint(s: Session) -> tuple[str, tuple[str, ...]]:
     return s.query, tuple(f"{k}:{h}" for k, h in tables)
 
 
-def weight_edit(i: int, k: int) -> dict[str, object]:
+def session_edit(i: int, k: int) -> dict[str, object]:
     """Session ``i``'s edit ``k``: a weight of its own into row k of layer 0, column x1."""
-    return {"edited_rows": {str(k % 4): {"x1": round(0.05 * (i + 1) + 0.001 * (k + 1), 6)}},
-            "added_rows": [], "deleted_rows": []}
+    return weight_edit(round(0.05 * (i + 1) + 0.001 * (k + 1), 6), k)
 
 
 async def editing_student(i: int, url: str, res: KillResult, rng: random.Random, *, edits: int,
@@ -78,11 +77,11 @@ async def editing_student(i: int, url: str, res: KillResult, rng: random.Random,
             if k >= 0:
                 await asyncio.sleep(think * rng.uniform(0.5, 1.5))
             try:
-                await (s.open() if k < 0 else s.set_widget("editor_w0_r*", weight_edit(i, k)))
+                await (s.open() if k < 0 else s.set_widget("editor_w0_r*", session_edit(i, k)))
             except (ConnectionClosed, OSError) as exc:  # the replica went away under this session
                 await reconnect(i, s, have, res, exc)
                 if k >= 0:
-                    await s.set_widget("editor_w0_r*", weight_edit(i, k))
+                    await s.set_widget("editor_w0_r*", session_edit(i, k))
                 res.redone += 1
             if k < 0:
                 res.opened += 1

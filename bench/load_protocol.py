@@ -9,7 +9,9 @@ machine little CPU and the numbers are the server's. A session
 2. makes ``edits`` edits, one every ``think`` s on average (uniform in
    [0.5, 1.5] × think): each sets the importance page's *Seed* to a value of
    its own, so every edit is a real recomputation (no cache hit), and is timed
-   from the widget change to the run's ``script_finished``;
+   from the widget change to the run's ``script_finished``; a second table
+   does the same on the network editor (``/editor?preset=ancona-max``), each
+   edit a weight of its own typed into the first table (a new network);
 3. closes.
 
 An error is a run that raised (an exception element), showed an ``st.error``,
@@ -20,7 +22,7 @@ bounded: sessions per level, edits per session, a time limit per run and per
 level; on loopback only.
 
 Run: ``python -m bench load_protocol`` (the levels 1, 10, 30, 60, 100 against
-one fresh server, then the capacity of one core). The replica comparison and
+one fresh server, then the capacity of one core; then the editor at 1, 10, 30). The replica comparison and
 the replica-kill test are in :mod:`bench.bench_replicas`.
 """
 
@@ -37,6 +39,7 @@ from dataclasses import dataclass, field
 from bench.stclient import RunResult, Session
 
 LEVELS = (1, 10, 30, 60, 100)
+EDITOR_LEVELS = (1, 10, 30)
 PAGE, QUERY = "importance", "preset=ancona-max"
 SEED_KEY = "imp_seed"
 V_FULL = r"v\(N\) = ([-+0-9.eE]+)"
@@ -105,11 +108,18 @@ def check_run(r: RunResult, what: str, errors: list[str]) -> None:
         errors.append(f"{what}: st.error {e[:120]}")
 
 
+def weight_edit(value: float, row: int = 0) -> dict[str, object]:
+    """A network-editor table edit (``st.data_editor`` state): W0[row, x1] = value."""
+    return {"edited_rows": {str(row % 4): {"x1": value}}, "added_rows": [], "deleted_rows": []}
+
+
 async def student(i: int, base: Callable[[int], str], res: LoadResult, *, edits: int, think: float,
-                  delay: float, seed0: int, rng: random.Random, timeout: float) -> None:
-    """One simulated student: open the link, make ``edits`` seed edits, leave."""
+                  delay: float, seed0: int, rng: random.Random, timeout: float, editor: bool = False) -> None:
+    """One simulated student: open the link, make ``edits`` edits, leave. An
+    edit sets the importance page's seed, or (``editor``) a weight in the
+    network editor's first table (a new network each time)."""
     await asyncio.sleep(delay)
-    s = Session(base(i), PAGE, QUERY, timeout=timeout)
+    s = Session(base(i), "editor" if editor else PAGE, QUERY, timeout=timeout)
     try:
         r = await s.open()
         res.runs += 1
@@ -118,9 +128,12 @@ async def student(i: int, base: Callable[[int], str], res: LoadResult, *, edits:
         for k in range(edits):
             await asyncio.sleep(think * rng.uniform(0.5, 1.5))
             seed = seed0 + i * edits + k + 1
-            r = await s.set_widget(SEED_KEY, seed)
+            if editor:
+                r = await s.set_widget("editor_w0_r*", weight_edit(round(1e-4 * seed, 6), k))
+            else:
+                r = await s.set_widget(SEED_KEY, seed)
+                res.shown[seed] = s.find_number(V_FULL)
             res.runs += 1
-            res.shown[seed] = s.find_number(V_FULL)
             res.edit_times.append(r.seconds)
             check_run(r, f"session {i} edit {k}", res.errors)
     except Exception as exc:  # a ProtocolError, a timeout, a closed websocket: counted, never hidden
@@ -131,7 +144,7 @@ async def student(i: int, base: Callable[[int], str], res: LoadResult, *, edits:
 
 async def run_level(base: str | Callable[[int], str], sessions: int, pids: Sequence[int], *, edits: int = 2,
                     think: float = 10.0, ramp: float = 10.0, seed0: int = 1000, timeout: float = 240.0,
-                    limit: float = 600.0, rng_seed: int = 0) -> LoadResult:
+                    limit: float = 600.0, rng_seed: int = 0, editor: bool = False) -> LoadResult:
     """``sessions`` students at once against ``base`` (an URL, or a function of
     the session index for several servers); ``pids`` are the server processes."""
     pick = base if callable(base) else (lambda _i, b=base: b)
@@ -140,7 +153,8 @@ async def run_level(base: str | Callable[[int], str], sessions: int, pids: Seque
     cpu0, t0 = cpu_seconds(pids), time.perf_counter()
     tasks = [asyncio.create_task(student(i, pick, res, edits=edits, think=think,
                                          delay=rng.uniform(0, ramp) if sessions > 1 else 0.0,
-                                         seed0=seed0, rng=random.Random(rng.random()), timeout=timeout))
+                                         seed0=seed0, rng=random.Random(rng.random()), timeout=timeout,
+                                         editor=editor))
              for i in range(sessions)]
 
     async def sample_rss() -> None:
@@ -196,24 +210,32 @@ def capacity(results: Sequence[LoadResult], think: float = 10.0) -> str:
             f"runs {1 / cpu_edit:.1f} runs/s = {bound:.0f} students editing every {think:.0f} s")
 
 
-def main(levels: Sequence[int] = LEVELS) -> None:
+def levels_on_fresh_server(levels: Sequence[int], *, editor: bool) -> list[LoadResult]:
     from tests.conftest import start_app, stop_app
 
     proc, url = start_app()
-    try:
-        asyncio.run(run_level(url, 1, [proc.pid], edits=1, think=0.0))  # warm-up: imports, first compile
+    try:  # warm-up: imports, first compile
+        asyncio.run(run_level(url, 1, [proc.pid], edits=1, think=0.0, editor=editor))
         results = []
         for n in levels:
-            r = asyncio.run(run_level(url, n, [proc.pid], seed0=1000 * n))
+            r = asyncio.run(run_level(url, n, [proc.pid], seed0=1000 * n, editor=editor))
             results.append(r)
             print(table([r]).splitlines()[-1], flush=True)
             for e in r.errors[:5]:
                 print("   ", e)
-        print()
-        print(table(results, "Protocol load, one server process (loopback; machine shared with other work)"))
-        print(capacity(results))
+        return results
     finally:
         stop_app(proc)
+
+
+def main(levels: Sequence[int] = LEVELS, editor_levels: Sequence[int] = EDITOR_LEVELS) -> None:
+    for editor, lv, what in ((False, levels, "importance page, seed edits"),
+                             (True, editor_levels, "network editor, weight edits")):
+        results = levels_on_fresh_server(lv, editor=editor)
+        print()
+        print(table(results, f"Protocol load, one server process, {what} (loopback; machine shared with other work)"))
+        print(capacity(results))
+        print()
 
 
 if __name__ == "__main__":

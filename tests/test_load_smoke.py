@@ -6,10 +6,15 @@ websocket protocol all finish, without an error, and see their own numbers."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from bench.load_protocol import expected_v_full, run_level
+from bench.load_protocol import SEED_KEY, V_FULL, expected_v_full, run_level
+from bench.stclient import Session
 from tests.conftest import start_app, stop_app
 
 SESSIONS = 5
@@ -31,3 +36,103 @@ def test_five_protocol_sessions_one_edit_each() -> None:
     for seed, shown in res.shown.items():
         assert shown == pytest.approx(expected_v_full(seed), rel=1e-9), seed
     assert res.cpu > 0 and res.peak_rss_mb > 0
+
+
+# --- the protocol client checked against one real browser session -------------------------------
+
+SEED_LABEL = "Seed (data and sampling)"
+LINK = "/importance?preset=ancona-max"
+NEW_SEED = 7
+STEP_TIMEOUT_MS = 240_000
+V_FULL_JS = r"""() => {
+  const m = document.body.innerText.match(/v\(N\) = ([-+0-9.eE]+)/);
+  return m ? m[1] : null;
+}"""
+# the run is over (Streamlit marks its root element) and v(N) is shown, changed from `before`
+IDLE_WITH_NEW_V_JS = r"""(before) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  const m = document.body.innerText.match(/v\(N\) = ([-+0-9.eE]+)/);
+  return m !== null && m[1] !== before;
+}"""
+
+
+class BrowserFrames:
+    """The ForwardMsgs and BackMsgs of a page's websocket, decoded with the same protobufs."""
+
+    def __init__(self, pg: Any) -> None:
+        self.finished: list[int] = []  # script_finished statuses, in order
+        self.sent: list[Any] = []  # rerun_script ClientStates
+        pg.on("websocket", self._attach)
+
+    def _attach(self, ws: Any) -> None:
+        ws.on("framereceived", self._received)
+        ws.on("framesent", self._sent)
+
+    def _received(self, payload: bytes | str) -> None:
+        if isinstance(payload, bytes):
+            fm = ForwardMsg()
+            fm.ParseFromString(payload)
+            if fm.WhichOneof("type") == "script_finished":
+                self.finished.append(fm.script_finished)
+
+    def _sent(self, payload: bytes | str) -> None:
+        if isinstance(payload, bytes):
+            bm = BackMsg()
+            bm.ParseFromString(payload)
+            if bm.WhichOneof("type") == "rerun_script":
+                self.sent.append(bm.rerun_script)
+
+
+def _browser_step(pg: Any, frames: BrowserFrames, action: Any, before: str | None) -> tuple[str, list[int]]:
+    """Do ``action``; wait until a run finishes successfully and v(N) is shown
+    (changed from ``before``); return v(N) and the statuses of the runs it took."""
+    n0 = len(frames.finished)
+    action()
+    pg.wait_for_function(IDLE_WITH_NEW_V_JS, arg=before, timeout=STEP_TIMEOUT_MS)
+    value = pg.evaluate(V_FULL_JS)
+    return value, frames.finished[n0:]
+
+
+async def _protocol_steps(url: str) -> tuple[list[str], list[list[int]], Any]:
+    path, query = LINK.strip("/").split("?")
+    s = Session(url, path, query, timeout=120.0)
+    try:
+        opened = await s.open()
+        v0 = s.texts and f"{s.find_number(V_FULL):.10g}"
+        edited = await s.set_widget(SEED_KEY, NEW_SEED)
+        v1 = f"{s.find_number(V_FULL):.10g}"
+        return [str(v0), v1], [[0] * opened.runs, [0] * edited.runs], s.states[s.widget(SEED_KEY).id]
+    finally:
+        await s.close()
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(900)
+def test_protocol_session_matches_a_browser_session(page: Any) -> None:
+    """The same link and the same edit, once in Chromium and once over the
+    protocol client: the same script runs, the same v(N) shown, and the same
+    widget state sent for the edit."""
+    proc, url = start_app()
+    try:
+        frames = BrowserFrames(page)
+        v0, runs0 = _browser_step(page, frames, lambda: page.goto(url + LINK), None)
+        box = page.get_by_label(SEED_LABEL)
+
+        def edit() -> None:
+            box.fill(str(NEW_SEED), timeout=STEP_TIMEOUT_MS)  # a loaded machine renders slowly
+            box.press("Enter")
+
+        v1, runs1 = _browser_step(page, frames, edit, v0)
+        browser_state = next(w for w in frames.sent[-1].widget_states.widgets if w.id.endswith(f"-{SEED_KEY}"))
+        # Playwright's sync API holds this thread's event loop: the protocol client runs in its own thread
+        with ThreadPoolExecutor(1) as pool:
+            values, runs, our_state = pool.submit(asyncio.run, _protocol_steps(url)).result()
+    finally:
+        stop_app(proc)
+    assert [v0, v1] == values  # v(N) as the DOM shows it and as the deltas carry it
+    assert float(v1) == pytest.approx(expected_v_full(NEW_SEED), rel=1e-9)
+    assert v0 != v1
+    # one successful run for the page load and one for the edit, in both
+    assert runs0 == runs[0] == [0] and runs1 == runs[1] == [0], (runs0, runs1, runs)
+    assert browser_state == our_state
