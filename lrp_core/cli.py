@@ -4,6 +4,11 @@ Contract for every subcommand: ``--json`` prints machine-readable output on
 stdout; a bad argument or file prints a one-line reason on stderr and exits
 with code 2, never a traceback.
 
+Start-up is light (issue 13: ``presets --json`` in ≤ 1 s): this module and
+every command module import only argparse, json, ``lrp_core.errors`` /
+``params`` / ``presets`` at module level, and torch, numpy, scipy, pandas and
+the heavy ``lrp_core`` modules inside the function that runs the command.
+
 Subcommands live in ``lrp_core/commands/<name>.py``; each module defines
 ``register(subparsers)`` that adds its parsers and sets ``func`` to a function
 ``(args) -> int``. They are discovered in name order.
@@ -18,12 +23,12 @@ import os
 import pkgutil
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from lrp_core.errors import LRPError, one_line
-from lrp_core.io import load_network_json
-from lrp_core.network import Network
-from lrp_core.presets import get_preset, preset_names
+
+if TYPE_CHECKING:
+    from lrp_core.network import Network
 
 
 class CLIError(LRPError):
@@ -40,12 +45,17 @@ class Parser(argparse.ArgumentParser):
 
 def add_network_args(p: argparse.ArgumentParser) -> None:
     """``--preset NAME | --network FILE`` (exactly one)."""
+    from lrp_core.presets import preset_names  # light: the names, no network is built
+
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--preset", choices=preset_names(), help="a built-in network")
     g.add_argument("--network", metavar="FILE", help="a network JSON file")
 
 
 def load_network(args: argparse.Namespace) -> Network:
+    from lrp_core.io import load_network_json
+    from lrp_core.presets import get_preset
+
     if getattr(args, "preset", None):
         return get_preset(args.preset).network()
     try:

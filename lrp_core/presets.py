@@ -17,15 +17,17 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from lrp_core.errors import LRPError
-from lrp_core.network import Network, from_dict, from_layers
 from lrp_core.registry import Registry
 
-Dataset = tuple[torch.Tensor, torch.Tensor]
+if TYPE_CHECKING:  # torch is imported where it is used: listing the presets stays light (fast CLI)
+    import torch
+
+    from lrp_core.network import Network
+
+    Dataset = tuple[torch.Tensor, torch.Tensor]
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class Preset:
         return self.make_dataset(n, seed)
 
 
+#: each entry's ``widths`` (units per level, inputs first) let the presets be
+#: listed without building a network (a test checks them against the networks)
 PRESETS: Registry[Callable[[], Preset]] = Registry("preset")
 
 ANCONA = "Ancona et al. 2020, Shapley Value as Principled Metric for Structured Network Pruning, Fig. 1"
@@ -64,6 +68,8 @@ def _check_size(n: int) -> None:
 
 def default_dataset(net: Network, n: int = 100, seed: int = 0) -> Dataset:
     """Standard-normal inputs (seeded generator) labelled by the network itself."""
+    import torch
+
     _check_size(n)
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn(n, net.n_inputs, generator=gen, dtype=torch.float64)
@@ -72,6 +78,8 @@ def default_dataset(net: Network, n: int = 100, seed: int = 0) -> Dataset:
 
 def ancona_max_dataset(n: int = 100, seed: int = 0) -> Dataset:
     """x uniform on [0, 10]², y = max(x1, x2) (the pruning paper's toy task)."""
+    import torch
+
     _check_size(n)
     gen = torch.Generator().manual_seed(seed)
     x = 10.0 * torch.rand(n, 2, generator=gen, dtype=torch.float64)
@@ -79,6 +87,10 @@ def ancona_max_dataset(n: int = 100, seed: int = 0) -> Dataset:
 
 
 def ancona_max_network() -> Network:
+    import torch
+
+    from lrp_core.network import from_layers
+
     # The paper writes the hidden weights inputs × units; the format is out × in.
     hidden_in_by_unit = [[-0.25, 1.0, 1.0, 1.0], [0.25, -1.0, 1.0, 1.0]]
     w1 = torch.tensor(hidden_in_by_unit, dtype=torch.float64).T
@@ -98,6 +110,8 @@ def _read_data(name: str) -> Any:
 
 
 def dtd_mlp_network() -> Network:
+    from lrp_core.network import from_dict
+
     return from_dict(_read_data("dtd-mlp.json"))
 
 
@@ -113,6 +127,10 @@ def plane_network(seed: int = 3) -> Network:
     """A seeded random 2-8-8-1 ReLU network; weights scaled so that several
     linear regions fall inside [-3, 3]² (biases drawn on the same scale as
     the inputs' spread)."""
+    import torch
+
+    from lrp_core.network import from_layers
+
     gen = torch.Generator().manual_seed(seed)
     widths = [2, 8, 8, 1]
     weights, biases = [], []
@@ -130,6 +148,8 @@ def plane_network(seed: int = 3) -> Network:
 
 
 def xor_network() -> Network:
+    from lrp_core.network import from_layers
+
     return from_layers(
         [[[1.0, 1.0], [-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]], [[-1.0, -1.0, 1.0, 1.0]]],
         [[0.0] * 4, [0.0]],
@@ -140,7 +160,7 @@ def xor_network() -> Network:
     )
 
 
-@PRESETS.register("ancona-max", label="Ancona max(x1, x2)", cite=ANCONA)
+@PRESETS.register("ancona-max", label="Ancona max(x1, x2)", cite=ANCONA, widths=(2, 4, 1))
 def _ancona() -> Preset:
     return Preset(
         "ancona-max",
@@ -152,7 +172,7 @@ def _ancona() -> Preset:
     )
 
 
-@PRESETS.register("dtd-mlp", label="DTD study MLP", cite=SIXT)
+@PRESETS.register("dtd-mlp", label="DTD study MLP", cite=SIXT, widths=(10, 10, 10, 10, 10, 2))
 def _dtd() -> Preset:
     return Preset(
         "dtd-mlp",
@@ -164,7 +184,7 @@ def _dtd() -> Preset:
     )
 
 
-@PRESETS.register("plane-2-8-8-1", label="Random plane 2-8-8-1")
+@PRESETS.register("plane-2-8-8-1", label="Random plane 2-8-8-1", widths=(2, 8, 8, 1))
 def _plane() -> Preset:
     return Preset(
         "plane-2-8-8-1",
@@ -174,7 +194,7 @@ def _plane() -> Preset:
     )
 
 
-@PRESETS.register("xor-2-4-1", label="XOR 2-4-1")
+@PRESETS.register("xor-2-4-1", label="XOR 2-4-1", widths=(2, 4, 1))
 def _xor() -> Preset:
     return Preset(
         "xor-2-4-1",

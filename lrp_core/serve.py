@@ -24,6 +24,7 @@ SETTINGS: dict[str, object] = {
     "browser.gatherUsageStats": False,
     "runner.magicEnabled": False,
     "theme.primaryColor": "#1f6feb",
+    "client.toolbarMode": "viewer",
 }
 # Only for the installed app: nobody edits site-packages, so no file watcher.
 INSTALLED_ONLY: dict[str, object] = {"server.fileWatcherType": "none"}

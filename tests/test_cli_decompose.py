@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,20 +11,16 @@ import torch
 from lrp_core.cli import main
 from lrp_core.decompose import FinderSpec, decompose
 from lrp_core.presets import get_preset
+from tests.cli_harness import run_main
 
-ROOT = Path(__file__).resolve().parent.parent
 KEYS = ["mode", "output", "f_x", "layers", "input_relevance", "root_searches", "cache_hits", "seconds"]
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "lrp_core", "decompose", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
-
-
-def test_subprocess_full_exact_dtd_mlp_json() -> None:
-    proc = run("--preset", "dtd-mlp", "--mode", "full", "--finder", "exact", "--json")
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout)
+def test_full_exact_dtd_mlp_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, stdout, err = run_main(capsys, "decompose", "--preset", "dtd-mlp", "--mode", "full", "--finder", "exact",
+                                 "--json")
+    assert code == 0, err
+    out = json.loads(stdout)
     assert list(out) == KEYS
     assert out["mode"] == "full" and out["output"] == 0
     ref = get_preset("dtd-mlp")
@@ -45,12 +39,13 @@ def test_subprocess_full_exact_dtd_mlp_json() -> None:
     assert out["root_searches"] > 0 and out["cache_hits"] == 0 and out["seconds"] >= 0
 
 
-def test_subprocess_bad_input_one_line_exit_2() -> None:
-    proc = run("--preset", "ancona-max", "--mode", "full", "--finder", "newton", "--json")
-    assert proc.returncode == 2
-    assert proc.stdout == ""
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "choose one of" in lines[0] and "Traceback" not in proc.stderr
+def test_unknown_finder_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_main(capsys, "decompose", "--preset", "ancona-max", "--mode", "full", "--finder", "newton",
+                              "--json")
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "choose one of" in lines[0]
 
 
 def test_train_free_rule_zplus_ancona(capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from lrp_core.cli import main
-from lrp_core.presets import get_preset, preset_names
-from tests.conftest import ROOT
+from lrp_core.presets import PRESETS, get_preset, preset_names
+from tests.cli_harness import run_main
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lrp_core", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+def test_presets_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_main(capsys, "presets", "--json")
+    assert code == 0 and err == ""
+    rows = json.loads(out)["presets"]
+    assert [p["name"] for p in rows] == preset_names()
+    for row in rows:
+        preset = get_preset(row["name"])
+        assert row["description"] == preset.description
+        assert row["shape"] == preset.network().describe()  # the registered widths are the network's
 
 
-def test_presets_json_subprocess() -> None:
-    res = run_cli("presets", "--json")
-    assert res.returncode == 0, res.stderr
-    names = [p["name"] for p in json.loads(res.stdout)["presets"]]
-    assert names == preset_names()
+def test_registered_widths_are_the_networks() -> None:
+    for entry in PRESETS:
+        assert list(entry.extra["widths"]) == get_preset(entry.name).network().widths, entry.name
 
 
 def test_presets_text(capsys: pytest.CaptureFixture[str]) -> None:
@@ -57,14 +58,13 @@ BAD = [
 
 
 @pytest.mark.parametrize(("args", "match"), BAD, ids=[" ".join(a) for a, _ in BAD])
-def test_bad_arguments_exit_2_with_one_line(args: list[str], match: str) -> None:
-    res = run_cli(*args)
-    assert res.returncode == 2
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1, res.stderr
+def test_bad_arguments_exit_2_with_one_line(args: list[str], match: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_main(capsys, *args)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
     assert match in lines[0]
-    assert "Traceback" not in res.stderr
-    assert res.stdout == ""
+    assert out == ""
 
 
 @pytest.mark.parametrize(

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from lrp_core.cli import main
 from lrp_core.presets import get_preset
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.cli_harness import run_main
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -74,10 +71,7 @@ def test_bad_input_one_line_exit_2(capsys: pytest.CaptureFixture[str], argv: lis
     assert needle in err
 
 
-def test_subprocess_missing_file() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "lrp_core", "regions", "--network", "/nonexistent.json", "--box", "0,1,0,1", "--json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )
-    assert proc.returncode == 2 and proc.stdout == ""
-    assert proc.stderr.count("\n") == 1 and "cannot read" in proc.stderr
+def test_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_main(capsys, "regions", "--network", "/nonexistent.json", "--box", "0,1,0,1", "--json")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "cannot read" in err

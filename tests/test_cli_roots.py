@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,15 +11,9 @@ import torch
 from lrp_core.cli import main
 from lrp_core.presets import default_input, get_preset
 from lrp_core.roots import FINDERS, explain_output
-from tests.conftest import ROOT
+from tests.cli_harness import run_main
 
 KEYS = {"neuron", "root", "relevance", "in_segment", "taylor_residual"}
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lrp_core", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
 
 
 def roots_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
@@ -29,10 +21,11 @@ def roots_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-def test_exact_json_subprocess_matches_the_library() -> None:
-    res = run_cli("roots", "--preset", "dtd-mlp", "--output", "0", "--finder", "exact", "--json")
-    assert res.returncode == 0, res.stderr
-    out = json.loads(res.stdout)
+def test_exact_json_matches_the_library(capsys: pytest.CaptureFixture[str]) -> None:
+    code, stdout, err = run_main(capsys, "roots", "--preset", "dtd-mlp", "--output", "0", "--finder", "exact",
+                                 "--json")
+    assert code == 0, err
+    out = json.loads(stdout)
     assert out["layer"] == 0 and out["finder"] == "exact"
     assert isinstance(out["evaluations"], int) and out["seconds"] >= 0
     (root,) = out["roots"]
@@ -144,8 +137,9 @@ def test_bad_arguments_exit_2_with_one_line(
     assert len(lines) == 1 and lines[0].startswith("error:") and match in lines[0]
 
 
-def test_bad_input_subprocess_has_no_traceback() -> None:
-    res = run_cli("roots", "--preset", "dtd-mlp", "--finder", "mcmc", "--n-warmup", "-5", "--json")
-    assert res.returncode == 2 and res.stdout == ""
-    assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
-    assert "n_warmup" in res.stderr
+def test_bad_mcmc_warmup_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_main(capsys, "roots", "--preset", "dtd-mlp", "--finder", "mcmc", "--n-warmup", "-5",
+                              "--json")
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert "n_warmup" in err

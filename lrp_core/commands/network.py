@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from lrp_core.cli import add_network_args, emit, load_network
-from lrp_core.presets import PRESETS, get_preset
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,11 +19,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _presets(args: argparse.Namespace) -> int:
+    from lrp_core.presets import PRESETS, get_preset
+
     rows = []
-    for entry in PRESETS:
+    for entry in PRESETS:  # the registered widths: no network is built, torch is not imported
         preset = get_preset(entry.name)
         rows.append({"name": entry.name, "description": preset.description,
-                     "shape": preset.network().describe()})
+                     "shape": "-".join(str(w) for w in entry.extra["widths"])})
     text = "\n".join(f"{r['name']:<16} {r['shape']:<22} {r['description']}" for r in rows)
     emit(args, {"presets": rows}, text)
     return 0
