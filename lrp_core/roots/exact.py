@@ -105,24 +105,32 @@ def _least_abs_r(G: np.ndarray, g: np.ndarray, W: np.ndarray, beta: np.ndarray, 
 def _l1_least(G: np.ndarray, g: np.ndarray, jobs: list[tuple[np.ndarray, float, float]], lo: np.ndarray,
               hi: np.ndarray, centre: np.ndarray) -> np.ndarray | None:
     """Per job (w, lo_r, hi_r): among the points of C with ``lo_r <= w·x <=
-    hi_r`` the one with the least ``Σ|x_i − c_i|`` (variables x and s >= |x − c|),
-    all jobs as one block-diagonal LP. Returns X (jobs × d) or None."""
+    hi_r`` the one with the least ``Σ|x_i − c_i|``, all jobs as one
+    block-diagonal LP. A coordinate whose bounds keep it on one side of c
+    (``lo_i >= c_i``, e.g. x >= 0 with c = 0, or ``hi_i <= c_i``) has
+    ``|x_i − c_i| = ±(x_i − c_i)``, a linear cost; only the others get a
+    variable ``s_i >= |x_i − c_i|`` (two rows). Returns X (jobs × d) or None."""
     k, d, m = len(jobs), G.shape[1], G.shape[0]
-    eye = np.eye(d)
-    blocks = np.zeros((k, m + 2 + 2 * d, 2 * d))
+    up = lo >= centre
+    two = np.flatnonzero(~(up | (hi <= centre)))
+    q = two.size
+    n = d + q
+    blocks = np.zeros((k, m + 2 + 2 * q, n))
     blocks[:, :m, :d] = G
-    blocks[:, m + 2 : m + 2 + d] = np.hstack([eye, -eye])
-    blocks[:, m + 2 + d :] = np.hstack([-eye, -eye])
-    rhs = np.zeros((k, m + 2 + 2 * d))
+    rows = np.arange(q)
+    blocks[:, m + 2 + rows, two], blocks[:, m + 2 + rows, d + rows] = 1.0, -1.0
+    blocks[:, m + 2 + q + rows, two], blocks[:, m + 2 + q + rows, d + rows] = -1.0, -1.0
+    rhs = np.zeros((k, m + 2 + 2 * q))
     rhs[:, :m] = g
-    rhs[:, m + 2 : m + 2 + d], rhs[:, m + 2 + d :] = centre, -centre
+    rhs[:, m + 2 : m + 2 + q], rhs[:, m + 2 + q :] = centre[two], -centre[two]
     for i, (w, lo_r, hi_r) in enumerate(jobs):
         blocks[i, m, :d], blocks[i, m + 1, :d] = w, -w
         rhs[i, m], rhs[i, m + 1] = hi_r, -lo_r
-    cost = np.tile(np.r_[np.zeros(d), np.ones(d)], k)
-    res = solve_lp(cost, block_diag(blocks), rhs.reshape(-1),
-                   np.tile(np.r_[lo, np.zeros(d)], k), np.tile(np.r_[hi, np.full(d, np.inf)], k))
-    return None if res.x is None else res.x.reshape(k, 2 * d)[:, :d]
+    per = np.r_[np.where(up, 1.0, -1.0), np.ones(q)]
+    per[two] = 0.0
+    res = solve_lp(np.tile(per, k), block_diag(blocks), rhs.reshape(-1),
+                   np.tile(np.r_[lo, np.zeros(q)], k), np.tile(np.r_[hi, np.full(q, np.inf)], k))
+    return None if res.x is None else res.x.reshape(k, n)[:, :d]
 
 
 def _face(w: np.ndarray, bj: float, x: np.ndarray) -> tuple[float, float, str]:
