@@ -52,10 +52,10 @@ def test_nginx_accepts_the_generated_config(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def two_replicas() -> Iterator[Deployment]:
+def two_replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     if nginx_conf.nginx_binary() is None:
         pytest.skip(NO_NGINX)
-    dep = Deployment(free_port(), 2, "127.0.0.1")
+    dep = Deployment(free_port(), 2, "127.0.0.1", run_dir=tmp_path_factory.mktemp("serve"))
     dep.start()
     try:
         yield dep
