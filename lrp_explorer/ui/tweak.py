@@ -211,7 +211,7 @@ def _value_widgets() -> None:
     chosen = float(_live()["span"])
     span = max(chosen, abs(center) * 1e-6)  # a range float64 can resolve around large values
     spans = sorted({*SPANS, chosen})
-    s1, s2, s3 = st.columns([3, 2, 1])
+    s1, s2, s3 = st.columns([4, 3, 2])
     s1.slider("Value", center - span, center + span, step=2 * span / STEPS, key=SLIDER,
               on_change=_on_slider, format="%.4g")
     s2.number_input("Exact value", key=VALUE, on_change=_on_value, format="%.6g", step=span / 20)

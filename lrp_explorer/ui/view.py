@@ -104,11 +104,16 @@ def link(page: str | None = None) -> str:
 
 
 def state_params() -> dict[str, str]:
+    """Every other parameter of the URL as it stands (e.g. the data set's ``data=``,
+    ``present=1``), with the network's own parameters made current."""
     from lrp_core.urlstate import encode_network
 
-    params = encode_network(state.get_network())
-    if st.query_params.get("present") == "1":
-        params["present"] = "1"
+    params = {k: str(st.query_params[k]) for k in st.query_params if k not in state.URL_KEYS}
+    params.update(encode_network(state.get_network()))
+    data_preset = getattr(state, "data_preset", None)  # the data set a ``net=`` link carries (issue 12)
+    origin = data_preset() if data_preset is not None else None
+    if "net" in params and origin is not None:
+        params["data"] = origin
     return params
 
 
