@@ -187,3 +187,23 @@ def test_apply_edits_matches_the_data_editor_state() -> None:
     assert new.with_value(0, "weight", 2, 0, float(net.layers[0].weight[2, 0])).same_weights(net)
     assert network_from_table(net, 0, apply_edits(table, None)) is net
     assert table.iat[2, 0] != 0.125  # the input table is not modified
+
+
+def test_text_cells_are_parsed_exactly_or_refused() -> None:
+    """Issue 12 item 2: the grid edits text; 1e30, 1E5, -1e-30 are taken exactly, a decimal comma
+    and inf are refused with a message naming the cell."""
+    from lrp_core.presets import get_preset
+    from lrp_explorer.ui.tables import text_table
+
+    net = get_preset("ancona-max").network()
+    table = text_table(net, 0)
+    assert table.iat[0, 0] == "-0.25"
+    for text, value in (("1e30", 1e30), ("1E5", 1e5), ("-1e-30", -1e-30)):
+        edited = table.copy()
+        edited.iat[0, 0] = text
+        assert float(network_from_table(net, 0, edited).layers[0].weight[0, 0]) == value
+    for text, words in (("1,5", "decimal comma"), ("inf", "finite"), ("2e32", "cap")):
+        edited = table.copy()
+        edited.iat[0, 0] = text
+        with pytest.raises(LRPError, match=words):
+            network_from_table(net, 0, edited)

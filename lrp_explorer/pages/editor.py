@@ -22,6 +22,7 @@ from lrp_explorer.ui.tables import (
     layer_title,
     network_from_table,
     table_key,
+    text_table,
     unit_names,
 )
 
@@ -151,8 +152,9 @@ if right is not None:
 st.subheader("Weights and biases")
 st.caption(
     "One table per layer: a row per unit, a column per input of the layer and its bias. "
-    "Click a cell, type a number, press Enter. Cells show 4 decimals; each holds the exact float64 value "
-    "(open a cell to see it all)."
+    "Click a cell, type a number (2.5, -0.25, 1e-3, 1E5), press Enter; or paste one value or a block "
+    "copied from a spreadsheet. Each cell holds the exact float64 value (open a cell to see it all). "
+    "Anything else (1,5, inf, beyond ±1e32) is refused with a message and changes nothing."
 )
 for k, layer in enumerate(net.layers):
     hidden = k < len(net.layers) - 1
@@ -163,8 +165,8 @@ for k, layer in enumerate(net.layers):
             act = st.selectbox("Activation", ACTIVATIONS, index=ACTIVATIONS.index(layer.activation),
                                key=f"editor_act{k}_r{rev}")
         with table_col:
-            frame = layer_table(net, k)
-            config = {c: st.column_config.NumberColumn(c, width=90) for c in frame.columns}
+            frame = text_table(net, k)  # text cells: 1e30 or a pasted block reach our parser as typed
+            config = {c: st.column_config.TextColumn(c, width=90) for c in frame.columns}
             config["_index"] = st.column_config.TextColumn("unit", width=60, disabled=True)
             edited = st.data_editor(frame, key=table_key(k, rev), column_config=config, num_rows="fixed")
             try:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from lrp_core.errors import LRPError
 from lrp_core.network import ACTIVATIONS, MAX_ABS_VALUE, Network
+from lrp_core.numbers import format_number, parse_number
 
 BIAS = "bias"
 MAX_CELLS_REPORTED = 3
@@ -85,6 +86,13 @@ def apply_edits(table: pd.DataFrame, edits: Any) -> pd.DataFrame:
     return out
 
 
+def text_table(net: Network, k: int) -> pd.DataFrame:
+    """:func:`layer_table` as text, one exact number per cell (``repr`` of the float64,
+    e.g. ``-0.25``, ``1e+30``): the editor's grid edits text, so what is typed or pasted
+    (``1e30``, ``1E5``, ``-1e-30``) reaches :func:`lrp_core.numbers.parse_number` as typed."""
+    return layer_table(net, k).map(format_number).astype(object)
+
+
 def _cell_value(value: Any, where: str, old: float) -> tuple[float | None, str | None]:
     """A cell's float, or a one-line problem naming the cell and what to enter."""
     keep = f"the network keeps {old:.6g}"
@@ -92,9 +100,9 @@ def _cell_value(value: Any, where: str, old: float) -> tuple[float | None, str |
         return None, f"{where} is empty or not a number; enter a number ({keep})"
     if isinstance(value, str):
         try:
-            value = float(value.strip())
-        except ValueError:
-            return None, f"{where} = {value[:20]!r} is not a number; enter a number ({keep})"
+            return parse_number(value, what=where), None
+        except LRPError as exc:
+            return None, f"{exc} ({keep})"
     try:
         f = float(value)
     except (TypeError, ValueError, OverflowError):
