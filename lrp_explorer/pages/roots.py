@@ -155,8 +155,14 @@ with controls:
                 label, value=float(x[i]), step=0.1, format="%.4f", key=f"roots_x_{rev}_{xkey}_{i}"
             ))
     if tuple(new_x) != x:
-        state.set_input(new_x)
-        x = tuple(new_x)
+        try:  # refuse a point the plane cannot hold (e.g. x1 = 1e30) where it was typed; keep the last valid x
+            if net.n_inputs == 2:
+                check_box(box_around([list(default_input(net)), new_x]))
+            state.set_input(new_x)
+            x = tuple(new_x)
+        except LRPError as exc:
+            st.error(f"x = ({', '.join(f'{v:g}' for v in new_x)}) refused: {exc}. "
+                     f"Nothing was changed; x stays ({', '.join(f'{v:g}' for v in x)}).")
 
     n_layers = len(net.layers)
     layer = st.selectbox(
