@@ -5,8 +5,8 @@ stderr and exits with code 2, never a traceback; good input exits 0.
 
 The fuzzer discovers every subcommand and its options from the real parser,
 so subcommands added later are fuzzed too. It calls ``lrp_core.cli.main`` in
-process (1,000 subprocesses would take minutes); a few real subprocess runs
-check the same contract end to end.
+process (1,000 subprocesses would take minutes); the real subprocess runs
+of the same contract are in tests/test_cli_smoke.py.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ import contextlib
 import io
 import json
 import pickle
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from hypothesis import strategies as st
 
 from lrp_core.cli import build_parser, main
 from lrp_core.presets import get_preset
+from tests.cli_harness import run_main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,7 +47,9 @@ def _subcommands() -> dict[str, argparse.ArgumentParser]:
     raise AssertionError("the CLI has no subcommands")
 
 
-SUBCOMMANDS = _subcommands()
+# ``serve`` replaces the process with a Streamlit server (os.execv): fuzzing it
+# in process would replace the test run; its flags are tested in test_cli_serve.py.
+SUBCOMMANDS = {name: sub for name, sub in _subcommands().items() if name != "serve"}
 
 
 def _options(sub: argparse.ArgumentParser) -> list[str]:
@@ -191,36 +192,19 @@ def test_network_file_contract(files: list[str], name: str) -> None:
         assert code == 2
 
 
-def _run_all(arg_lists: list[list[str]]) -> list[tuple[int, bytes, bytes]]:
-    """Run ``python -m lrp_core ARGS`` for each list, concurrently (each imports torch)."""
-    procs = [
-        subprocess.Popen([sys.executable, "-m", "lrp_core", *a], cwd=ROOT, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE)
-        for a in arg_lists
-    ]
-    results = []
-    for p in procs:
-        out, err = p.communicate(timeout=120)
-        results.append((p.returncode, out, err))
-    return results
-
-
-def test_real_subprocess_runs(files: list[str]) -> None:
+def test_file_and_parser_error_paths(files: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """The error paths the subprocess smoke runs too (tests/test_cli_smoke.py), in process."""
     path = {Path(f).name: f for f in files}
-    # Few runs: each one imports torch (seconds on a loaded machine).
     bad = [
         ["network", "--preset", "no-such-net"],  # argparse's own error path
         ["network", "--network", path["model.pt"]],  # a torch.save zip: refused unread
         ["network", "--network", "caf\udce9.json"],  # a non-UTF-8 file name (surrogateescape)
     ]
-    ok_args = ["network", "--preset", "ancona-max", "--json"]
-    *bad_results, ok = _run_all([*bad, ok_args])
-    for args, (code, out, err_bytes) in zip(bad, bad_results, strict=True):
-        err = err_bytes.decode("utf-8", errors="replace")
+    for args in bad:
+        code, out, err = run_main(capsys, *args)
         assert code == 2, (args, code, err)
         assert err.count("\n") == 1 and err.strip(), (args, err)
-        assert "Traceback" not in err
-        assert out == b""
-    code, out, err_bytes = ok
-    assert code == 0 and err_bytes == b""
+        assert out == ""
+    code, out, err = run_main(capsys, "network", "--preset", "ancona-max", "--json")
+    assert code == 0 and err == ""
     assert json.loads(out)["name"] == "ancona-max"
