@@ -15,8 +15,10 @@ import argparse
 import contextlib
 import io
 import json
+import os
 import pickle
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +98,25 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     (d / "model.pt").write_bytes(buf.getvalue())
     (d / "a-directory").mkdir()
     return [*(str(d / n) for n in (*FILE_CONTENTS, "model.pt", "a-directory")), str(d / "missing.json")]
+
+
+@pytest.fixture(autouse=True)
+def in_temp_dir(tmp_path: Path) -> Iterator[Path]:
+    """Run each test with the working directory in a temporary folder.
+
+    ``train --out NAME`` and ``prune --out NAME`` write to relative paths the
+    fuzzer invents; they must land here, never in the repository. Afterwards
+    the working directory is restored and the repository root must hold no
+    new entry."""
+    before = set(os.listdir(ROOT))
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        yield tmp_path
+    finally:
+        os.chdir(old)
+    gained = set(os.listdir(ROOT)) - before
+    assert not gained, f"the CLI fuzz wrote into the repository root: {sorted(gained)}"
 
 
 NUMBERS = [
