@@ -10,22 +10,37 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lrp_core.cli import main
-from lrp_core.commands.field import FIELD_METHOD_NAMES
 from lrp_core.fields import FIELD_METHODS, explanation_field
+from lrp_core.params import Param
 from lrp_core.presets import get_preset
+from tests.cli_harness import run_main as run
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
+def test_cli_choices_and_flags_are_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
+    """A method registered later gets its --method choice and its parameter's flag
+    (the command reads the registry, it lists no method or parameter itself)."""
+    toy = Param("scale", "float", 1.0, "factor on the gradient", low=0.0, high=10.0)
 
+    @FIELD_METHODS.register("toy-scaled-gradient", label="toy", schema=(toy,))
+    def _toy(network, points, output, regions, scale=1.0):  # type: ignore[no-untyped-def]
+        return FIELD_METHODS.get("gradient").func(network, points, output, regions)[0] * scale, 0
 
-def test_cli_choices_are_the_registry() -> None:
-    assert list(FIELD_METHOD_NAMES) == FIELD_METHODS.names()
+    try:
+        base = ["field", "--preset", "xor-2-4-1", "--box", "0,1,0,1", "--n", "2", "--json"]
+        code, out, err = run(capsys, *base, "--method", "toy-scaled-gradient", "--scale", "2")
+        assert code == 0, err
+        grad = explanation_field(get_preset("xor-2-4-1").network(), (0, 1, 0, 1), "gradient", n=2)
+        np.testing.assert_array_equal(np.array(json.loads(out)["relevance"]), 2 * grad.relevance)
+        code, _, err = run(capsys, *base, "--method", "gradient", "--scale", "2")
+        assert code == 2 and "--scale applies only to --method toy-scaled-gradient" in err
+        code, _, err = run(capsys, *base, "--method", "toy-scaled-gradient", "--scale", "11")
+        assert code == 2 and "scale must be a number from 0 to 10" in err
+    finally:
+        FIELD_METHODS.unregister("toy-scaled-gradient")
+    code, _, err = run(capsys, *base, "--method", "toy-scaled-gradient")
+    assert code == 2 and "invalid choice" in err
 
 
 @pytest.mark.parametrize("method", ["gradient", "gradient-x-input", "z+", "w2", "gamma", "shapley"])
@@ -50,6 +65,9 @@ def test_full_backward_counts_root_searches(capsys: pytest.CaptureFixture[str]) 
     assert code == 0
     data = json.loads(out)
     assert 0 < data["root_searches"] <= 4 * 5  # 4 regions × (4 hidden + 1 output) neurons
+    fld = explanation_field(get_preset("xor-2-4-1").network(), (-1, 1, -1, 1), "full-backward", n=9)
+    np.testing.assert_allclose(np.array(data["relevance"]), fld.relevance, rtol=0, atol=1e-12)
+    assert data["root_searches"] == fld.root_searches
     f = np.array([[abs(x - y) - abs(x + y) for x in data["x"]] for y in data["y"]])
     np.testing.assert_allclose(np.array(data["relevance"]).sum(axis=2) + data["unresolved"], f, atol=1e-12)
 
@@ -63,7 +81,7 @@ def test_gamma_flag_and_text_output(tmp_path: Path, capsys: pytest.CaptureFixtur
                        "--method", "gamma", "--gamma", "3", "--json")[1])
     assert a["relevance"] != b["relevance"]
     code, out, _ = run(capsys, "field", "--network", str(f), "--box", "-1,1,-1,1", "--n", "3", "--method", "z+")
-    assert code == 0 and "3 × 3 grid" in out and "root searches" in out
+    assert code == 0 and "grid 3 × 3 = 9 points; 0 root searches" in out and out.count("\n") == 1
 
 
 @pytest.mark.parametrize(
@@ -78,17 +96,18 @@ def test_gamma_flag_and_text_output(tmp_path: Path, capsys: pytest.CaptureFixtur
         (["--preset", "xor-2-4-1", "--box", "0,1,0,1", "--method", "gamma", "--gamma", "-1"], "gamma must"),
         (["--preset", "xor-2-4-1", "--box", "0,1,0,1", "--method", "gamma", "--gamma", "x"], "gamma must"),
         (["--preset", "xor-2-4-1", "--box", "0,1,0,1", "--method", "lime"], "invalid choice"),
+        (["--preset", "xor-2-4-1", "--box", "0,1,0", "--method", "z+"], "4 comma-separated numbers"),
+        (["--preset", "xor-2-4-1", "--box", "0,1,0,inf", "--method", "z+"], "finite"),
+        (["--preset", "xor-2-4-1", "--method", "z+"], "--box"),
+        (["--preset", "xor-2-4-1", "--box", "0,1,0,1"], "--method"),
+        (["--network", "/nonexistent/net.json", "--box", "0,1,0,1", "--method", "z+"], "cannot read"),
     ],
 )
 def test_bad_input_one_line_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str], needle: str) -> None:
-    try:
-        code = main(["field", *argv, "--json"])
-    except SystemExit as exc:  # argparse's own errors (choices) exit 2 from the parser
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    assert code == 2 and out.out == ""
-    assert out.err.startswith("error: ") and out.err.count("\n") == 1
-    assert needle in out.err
+    code, out, err = run(capsys, "field", *argv, "--json")
+    assert code == 2 and out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert needle in err
 
 
 def test_subprocess_smoke() -> None:

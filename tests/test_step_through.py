@@ -4,14 +4,16 @@ under AppTest (the numbers shown are the decomposition's; each step's sum closes
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lrp_core.decompose import FinderSpec, LayerResult, decompose
-from lrp_core.fields.steps import backward_steps
-from lrp_core.network import from_layers
+from lrp_core.fields.steps import FORMULA_RULES, Step, backward_steps
+from lrp_core.network import Network, from_layers
 from lrp_core.presets import get_preset
 from tests.conftest import open_app_page
 
@@ -22,7 +24,22 @@ SPECS = [
     ("train-free", FinderSpec.of("rule", rule="z+")),
     ("full", FinderSpec.of("rule", rule="w2")),
     ("train-free", FinderSpec.of("rule", rule="gamma", gamma=0.5)),
+    ("full", FinderSpec.of("rule", rule="gamma")),
+    ("train-free", FinderSpec.of("rule", rule="w2")),
+    ("full", FinderSpec.of("mcmc", n_chains=4, n_steps=50, n_warmup=50)),
 ]
+
+
+def _check_upper(step: Step, lr: LayerResult) -> None:
+    """Every upper neuron's record is the decomposition's node, number for number."""
+    assert len(step.neurons) == len(lr.nodes)
+    for rec, node in zip(step.neurons, lr.nodes, strict=True):
+        assert (rec.neuron, rec.relevance, rec.unresolved, rec.reason) == \
+            (node.neuron, node.upper, node.unresolved, node.reason)
+        assert rec.gradient == tuple(node.gradient.tolist())
+        assert rec.root == (None if node.root is None else tuple(node.root.tolist()))
+    assert step.unresolved == lr.unresolved and step.point == tuple(lr.point.tolist())
+    assert step.finder == lr.spec.label
 
 
 @pytest.mark.parametrize(("mode", "spec"), SPECS)
@@ -31,20 +48,35 @@ def test_steps_equal_the_decomposition(mode: str, spec: FinderSpec) -> None:
     dec = decompose(net, X, 0, mode=mode, spec=spec)
     steps = backward_steps(dec)
     assert [s.layer for s in steps] == [2, 1, 0]
+    assert steps[0].upper_sum == dec.f_x
     for step, lr in zip(steps, dec.layers, strict=True):
         assert step.relevance == tuple(lr.relevance.tolist()) and step.upper == tuple(lr.upper.tolist())
+        _check_upper(step, lr)
         assert abs(step.closure_error) <= 1e-9
+        assert step.closure_error == pytest.approx(lr.step_error, abs=1e-12)
+        assert (step.rule is None) == (spec.finder != "rule")
         for i in range(len(step.point)):
-            terms = step.taylor(i)
-            assert abs(sum(t.value for t in terms) - step.relevance[i]) <= 1e-12
-            for t in terms:
-                node = next(n for n in lr.nodes if n.neuron == t.upper)
-                assert t.value == pytest.approx(float(node.passed_down[i]), abs=1e-12)
-                assert t.root == float(node.root[i]) and t.c == float(node.gradient[i])
-            rule = step.rule_terms(i)
-            assert (rule is None) == (spec.finder != "rule")
-            if rule is not None:
-                assert abs(sum(t.value for t in rule) - step.relevance[i]) <= 1e-9 * (1 + abs(step.relevance[i]))
+            _check_neuron(step, lr, i)
+
+
+def _check_neuron(step: Step, lr: LayerResult, i: int) -> None:
+    """Neuron i's Taylor terms and the rule's closed-form terms are the nodes' shares."""
+    nodes = {n.neuron: n for n in lr.nodes}
+    terms = step.taylor(i)
+    assert [t.upper for t in terms] == [n.neuron for n in lr.nodes if n.root is not None]
+    assert abs(math.fsum(t.value for t in terms) - step.relevance[i]) <= 1e-9
+    for t in terms:
+        node = nodes[t.upper]
+        assert t.value == pytest.approx(float(node.passed_down[i]), abs=1e-12)
+        assert t.root == float(node.root[i]) and t.c == float(node.gradient[i]) and t.h == float(lr.point[i])
+    rule = step.rule_terms(i)
+    assert (rule is None) == (step.rule not in FORMULA_RULES)
+    if rule is not None:
+        assert [t.upper for t in rule] == [t.upper for t in terms]
+        for t in rule:  # each closed-form share is the node's share c_{j,i} (h_i − ã_{j,i})
+            assert t.r == nodes[t.upper].upper
+            assert abs(t.value - float(nodes[t.upper].passed_down[i])) <= 1e-9
+        assert abs(math.fsum(t.value for t in rule) - step.relevance[i]) <= 1e-9
 
 
 def test_zero_rule_and_zplus_hand_case() -> None:
@@ -59,6 +91,30 @@ def test_zero_rule_and_zplus_hand_case() -> None:
     zero = backward_steps(decompose(net, (1.0, 0.5), 0, mode="train-free", spec=FinderSpec.of("rule", rule="0")))
     assert [t.value for t in zero[-1].rule_terms(1)] == pytest.approx([-0.5])
     assert zero[-1].relevance == pytest.approx((2.0, -0.5))
+
+
+def _first_step(net: Network, x: tuple[float, float], **rule: object) -> Step:
+    return backward_steps(decompose(net, x, 0, mode="train-free", spec=FinderSpec.of("rule", **rule)))[-1]
+
+
+def test_w2_gamma_and_zero_rule_hand_cases() -> None:
+    # f = relu(2 x1 − x2) at x = (1, 0.5): c = (2, −1), h = (1, 0.5), r = f = 1.5
+    net = from_layers([[[2.0, -1.0]], [[1.0]]], [[0.0], [0.0]], ["relu", "linear"])
+    w2 = _first_step(net, (1.0, 0.5), rule="w2")  # c² = (4, 1), Σ = 5: R = 1.5 (4/5, 1/5)
+    assert w2.rule == "w²" and w2.relevance == pytest.approx((1.2, 0.3), abs=1e-12)
+    (t,) = w2.rule_terms(1)
+    assert (t.numerator, t.denominator, t.value) == pytest.approx((1.0, 5.0, 0.3))
+    # γ = 0.5: (c + γ c⁺) h = (3, −0.5), Σ = 2.5: R = 1.5 (3/2.5, −0.5/2.5) = (1.8, −0.3)
+    gamma = _first_step(net, (1.0, 0.5), rule="gamma", gamma=0.5)
+    assert gamma.rule == "γ" and gamma.gamma == 0.5 and gamma.relevance == pytest.approx((1.8, -0.3), abs=1e-12)
+    (t,) = gamma.rule_terms(0)
+    assert (t.numerator, t.denominator, t.value) == pytest.approx((3.0, 2.5, 1.8))
+    # with a bias the origin is no root for the 0 rule: no term, all of f = 1 stays unresolved
+    biased = from_layers([[[2.0, -1.0]], [[1.0]]], [[-0.5], [0.0]], ["relu", "linear"])
+    zero = _first_step(biased, (1.0, 0.5), rule="0")
+    assert zero.rule_terms(0) == () and zero.taylor(0) == ()
+    assert zero.relevance == (0.0, 0.0) and zero.unresolved == pytest.approx(1.0, abs=1e-12)
+    assert zero.neurons[0].root is None and "origin is not a root" in zero.neurons[0].reason
 
 
 COLUMN_OF = {"dec_step_neurons": "R (handed down)", "dec_step_upper": "R (arriving)",

@@ -1,41 +1,66 @@
 """``field`` subcommand: an explanation method's relevance over a grid of the plane.
 
 ``python -m lrp_core field (--preset NAME | --network FILE) --box x0,x1,y0,y1
-[--n N] [--output J] --method M [--gamma G] --json`` with M one of
-``gradient``, ``gradient-x-input``, ``z+``, ``w2``, ``gamma``,
-``full-backward``, ``shapley`` prints ``{"x": [n values], "y": [n values],
-"relevance": [[[R1, R2] for each x] for each y], "unresolved": [[u for each
-x] for each y], "root_searches": n, "seconds": t}`` (``unresolved`` is
-f − R1 − R2; ``root_searches`` counts the root searches that ran). The
-network needs 2 inputs. Heavy modules are imported inside the run function.
+[--n N] [--output J] --method M [... one flag per declared method parameter,
+e.g. --gamma G] --json`` with M one of the registered field methods
+(:data:`lrp_core.fields.methods.FIELD_METHODS`: ``gradient``,
+``gradient-x-input``, ``z+``, ``w2``, ``gamma``, ``full-backward``,
+``shapley``) prints ``{"x": [n values], "y": [n values], "relevance": [[[R1,
+R2] for each x] for each y], "unresolved": [[u for each x] for each y],
+"root_searches": n, "seconds": t}`` (``unresolved`` is f − R1 − R2;
+``root_searches`` counts the root searches that ran). The network needs 2
+inputs.
+
+The choices and flags are read from the registry (a light module); NumPy,
+torch and the field computation are imported inside the run function.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+from typing import Any
 
-FIELD_METHOD_NAMES = ("gradient", "gradient-x-input", "z+", "w2", "gamma", "full-backward", "shapley")
+from lrp_core.cli import CLIError, add_network_args
+from lrp_core.fields.methods import FIELD_METHODS, field_params
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from lrp_core.cli import add_network_args
-
     p = sub.add_parser("field", help="an explanation method's relevance over a grid of the plane (2 inputs)")
     add_network_args(p)
     p.add_argument("--box", required=True, help="the box as x0,x1,y0,y1")
     p.add_argument("--n", type=int, default=61, help="grid points per axis (default 61)")
     p.add_argument("--output", type=int, default=0, help="the network output to explain (default 0)")
-    p.add_argument("--method", required=True, choices=FIELD_METHOD_NAMES, help="the explanation method")
-    p.add_argument("--gamma", help="γ for --method gamma (default 0.25)")
+    p.add_argument("--method", required=True, metavar="METHOD", choices=FIELD_METHODS.names(),
+                   help="the explanation method, one of: %(choices)s")
+    for name, decls in field_params().items():
+        help_text = " | ".join(f"{owner}: {prm.help}; {prm.describe()} (default {prm.default})"
+                               for owner, prm in decls)
+        p.add_argument(decls[0][1].flag, dest=f"param_{name}", default=None, help=help_text)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p._negative_number_matcher = re.compile(r"^-\.?\d")  # let "-3,3,-3,3" follow --box
     p.set_defaults(func=_field)
 
 
+def method_params(args: argparse.Namespace) -> dict[str, Any]:
+    """The parameters of ``args.method`` given as flags, parsed and checked by their
+    declaration; a flag the method does not declare is refused, naming its methods."""
+    declared = {prm.name: prm for prm in FIELD_METHODS.get(args.method).schema}
+    params: dict[str, Any] = {}
+    for name, decls in field_params().items():
+        text = getattr(args, f"param_{name}", None)
+        if text is None:
+            continue
+        if name not in declared:
+            owners = " or ".join(owner for owner, _ in decls)
+            raise CLIError(f"{decls[0][1].flag} applies only to --method {owners}")
+        params[name] = declared[name].parse(text)
+    return params
+
+
 def _field(args: argparse.Namespace) -> int:
-    from lrp_core.cli import CLIError, emit, load_network
-    from lrp_core.fields import FIELD_METHODS, explanation_field
+    from lrp_core.cli import emit, load_network
+    from lrp_core.fields.field import explanation_field
     from lrp_core.plane import parse_box
 
     net = load_network(args)
@@ -44,19 +69,12 @@ def _field(args: argparse.Namespace) -> int:
         raise CLIError(f"field needs a 2-input network, this one has {net.n_inputs} inputs")
     if not 0 <= args.output < net.n_outputs:
         raise CLIError(f"--output must be in 0..{net.n_outputs - 1}, not {args.output}")
-    entry = FIELD_METHODS.get(args.method)
-    params = {}
-    if args.gamma is not None:
-        known = {p.name: p for p in entry.schema}
-        if "gamma" not in known:
-            raise CLIError("--gamma applies only to --method gamma")
-        params["gamma"] = known["gamma"].parse(args.gamma)
+    params = method_params(args)
     result = explanation_field(net, box, args.method, n=args.n, output=args.output, **params)
-    u = result.unresolved
-    text = (f"{entry.label} field of output {args.output} on a {args.n} × {args.n} grid over "
-            f"[{box[0]:g}, {box[1]:g}] × [{box[2]:g}, {box[3]:g}]: R1 in [{result.relevance[..., 0].min():.4g}, "
-            f"{result.relevance[..., 0].max():.4g}], R2 in [{result.relevance[..., 1].min():.4g}, "
-            f"{result.relevance[..., 1].max():.4g}], |unresolved| <= {abs(u).max():.4g}; "
-            f"{result.root_searches} root searches, {result.seconds:.3f} s")
+    rel, u = result.relevance, result.unresolved
+    text = (f"{FIELD_METHODS.get(args.method).label} field of output {args.output} over "
+            f"[{box[0]:g}, {box[1]:g}] × [{box[2]:g}, {box[3]:g}]: R1 in [{rel[..., 0].min():.4g}, "
+            f"{rel[..., 0].max():.4g}], R2 in [{rel[..., 1].min():.4g}, {rel[..., 1].max():.4g}], "
+            f"|unresolved| <= {abs(u).max():.4g}; {result.summary()}")
     emit(args, result.to_json(), text)
     return 0

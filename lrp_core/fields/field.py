@@ -3,14 +3,9 @@
 For a 2-input network and a method M, :func:`explanation_field` evaluates M's
 input relevance ``R(x) = (R₁(x), R₂(x))`` on an ``n × n`` grid over a box, with
 the part it leaves unexplained, ``f(x) − R₁(x) − R₂(x)``. Methods live in
-:data:`FIELD_METHODS` (one entry each, parameters declared once):
-
-- ``gradient``, ``gradient-x-input``, ``shapley`` — closed forms
-  (:mod:`lrp_core.fields.closed_form`);
-- ``z+``, ``w2``, ``gamma`` — train-free DTD with that rule, batched by
-  :func:`lrp_core.trainfree.train_free` (z+ is LRP α1β0);
-- ``full-backward`` — full-backward DTD with the exact finder, one affine
-  piece per linear region (:mod:`lrp_core.fields.exact`).
+:data:`FIELD_METHODS` (:mod:`lrp_core.fields.methods`: one entry each,
+parameters declared once). A :class:`Field` states its grid size and how many
+root searches ran (:meth:`Field.summary`).
 
 Grid layout: ``relevance[iy, ix] = (R₁, R₂)`` at ``(xs[ix], ys[iy])``, corners
 included (rows are y, as a heatmap draws them).
@@ -19,83 +14,24 @@ included (rows are y, as a heatmap draws them).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import torch
 
 from lrp_core.errors import LRPError
 from lrp_core.fields.batch import forward
-from lrp_core.fields.closed_form import gradient_field, gradient_x_input_field, shapley_field
+from lrp_core.fields.methods import FIELD_METHODS, method_names
 from lrp_core.network import Network
-from lrp_core.params import Param
 from lrp_core.plane import Box, check_box
 from lrp_core.regions import RegionSet, linear_regions
-from lrp_core.registry import Registry
+
+__all__ = ["DEFAULT_N", "FIELD_METHODS", "MAX_N", "Field", "explanation_field", "grid", "method_names",
+           "relevance_at"]
 
 MAX_N = 401
 DEFAULT_N = 61
-
-#: ``func(network, points (N, 2), output, regions, **params) -> (relevance (N, 2), root searches)``
-FieldFunc = Callable[..., tuple[np.ndarray, int]]
-FIELD_METHODS: Registry[FieldFunc] = Registry("field method")
-
-GAMMA = Param("gamma", "float", 0.25, "γ of the gamma rule (weight of the positive part)", low=0.0, high=1e6)
-
-
-def _train_free(network: Network, points: np.ndarray, output: int, rule: str, gamma: float = 0.25) -> np.ndarray:
-    from lrp_core.trainfree import train_free
-
-    return train_free(network, torch.from_numpy(points), output, rule=rule, gamma=gamma).relevance.numpy()
-
-
-@FIELD_METHODS.register("gradient", label="Gradient", cite="Simonyan et al. 2014, Deep Inside Convolutional Networks")
-def _gradient(network: Network, points: np.ndarray, output: int, regions: RegionSet | None) -> tuple[np.ndarray, int]:
-    return gradient_field(network, points, output), 0
-
-
-@FIELD_METHODS.register("gradient-x-input", label="Gradient × input",
-                        cite="Shrikumar et al. 2016, Not Just a Black Box")
-def _gxi(network: Network, points: np.ndarray, output: int, regions: RegionSet | None) -> tuple[np.ndarray, int]:
-    return gradient_x_input_field(network, points, output), 0
-
-
-@FIELD_METHODS.register("z+", label="Train-free z+ (LRP α1β0)",
-                        cite="Montavon et al. 2017, Explaining nonlinear classification decisions with DTD")
-def _zplus(network: Network, points: np.ndarray, output: int, regions: RegionSet | None) -> tuple[np.ndarray, int]:
-    return _train_free(network, points, output, "z+"), 0
-
-
-@FIELD_METHODS.register("w2", label="Train-free w²",
-                        cite="Montavon et al. 2017, Explaining nonlinear classification decisions with DTD")
-def _w2(network: Network, points: np.ndarray, output: int, regions: RegionSet | None) -> tuple[np.ndarray, int]:
-    return _train_free(network, points, output, "w²"), 0
-
-
-@FIELD_METHODS.register("gamma", label="Train-free γ", schema=(GAMMA,),
-                        cite="Montavon et al. 2019, Layer-wise relevance propagation: an overview")
-def _gamma(network: Network, points: np.ndarray, output: int, regions: RegionSet | None,
-           gamma: float = 0.25) -> tuple[np.ndarray, int]:
-    return _train_free(network, points, output, "γ", gamma=gamma), 0
-
-
-@FIELD_METHODS.register("full-backward", label="Full-backward DTD (exact finder)", needs_regions=True,
-                        cite="Sixt & Landgraf 2022, A Rigorous Study of the Deep Taylor Decomposition")
-def _full(network: Network, points: np.ndarray, output: int, regions: RegionSet | None) -> tuple[np.ndarray, int]:
-    from lrp_core.decompose import FinderSpec
-    from lrp_core.fields.exact import full_backward_field
-
-    assert regions is not None  # relevance_at checks it (needs_regions)
-    rel, searches, _ = full_backward_field(network, points, output, regions, FinderSpec.of("exact"))
-    return rel, searches
-
-
-@FIELD_METHODS.register("shapley", label="Shapley values (zero baseline, exact)",
-                        cite="Shapley 1953; Lundberg & Lee 2017, A Unified Approach to Interpreting Model Predictions")
-def _shapley(network: Network, points: np.ndarray, output: int, regions: RegionSet | None) -> tuple[np.ndarray, int]:
-    return shapley_field(network, points, output), 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,8 +56,20 @@ class Field:
         return self.f - self.relevance.sum(axis=2)
 
     @property
+    def n(self) -> int:
+        """Grid points per axis."""
+        return int(self.xs.size)
+
+    @property
     def n_points(self) -> int:
         return int(self.xs.size * self.ys.size)
+
+    def summary(self) -> str:
+        """Grid size, root searches (and regions, when the method used them) and time, in one line."""
+        text = f"grid {self.n} × {self.n} = {self.n_points:,} points; {self.root_searches:,} root searches"
+        if self.regions is not None and FIELD_METHODS.get(self.method).extra.get("needs_regions"):
+            text += f" for {len(self.regions.regions):,} linear regions (none per grid point)"
+        return text + f"; {self.seconds:.3f} s"
 
     def to_json(self) -> dict[str, Any]:
         """The CLI contract."""
@@ -180,7 +128,3 @@ def relevance_at(network: Network, points: np.ndarray, method: str, *, output: i
             raise LRPError(f"the {method} field needs the linear regions of a box holding the points")
     rel, searches = entry.func(network, pts, output, regions, **values)
     return rel, int(searches)
-
-
-def method_names() -> list[str]:
-    return FIELD_METHODS.names()

@@ -129,11 +129,14 @@ def _rule_weight(rule: str, c: float, h: float, gamma: float) -> float:
 
 
 def _rule_of(spec: FinderSpec) -> tuple[str | None, float]:
-    if spec.finder != "rule":
+    """The closed-form rule (registered name) and γ a layer ran with, read from
+    its finder's declared parameters with the spec's values (None: the finder
+    takes no rule)."""
+    entry = FINDERS.get(spec.finder)
+    values = {**entry.defaults(), **spec.kwargs()}
+    if "rule" not in values:
         return None, math.nan
-    defaults = dict(FINDERS.get("rule").extra.get("params", {}))
-    params = {**defaults, **spec.kwargs()}
-    return resolve_rule(str(params.get("rule", "z+"))), float(params.get("gamma", 0.25))
+    return resolve_rule(str(values["rule"])), float(values.get("gamma", math.nan))
 
 
 def _step(lr: LayerResult) -> Step:
