@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from lrp_core.decompose import Decomposition, FinderSpec, decompose, decompose_many, layer_problems
+from lrp_core.decompose import Decomposition, FinderSpec, RootCache, decompose, decompose_many, layer_problems
 from lrp_core.network import Network
 from lrp_core.presets import get_preset
 from lrp_core.roots import FINDERS, RootProblem, exact
@@ -111,22 +112,54 @@ def exact_times(net: Network, x: torch.Tensor, spec: FinderSpec) -> tuple[list[f
     return times, cpus, dec
 
 
-def main() -> None:
-    preset = get_preset("dtd-mlp")
-    net = preset.network()
-    x = torch.tensor(preset.default_input, dtype=torch.float64)
-    exact = FinderSpec.of("exact")
+@dataclass
+class _Rounds:
+    """The exact-vs-MCMC measurements of :func:`main`."""
 
+    probe: Decomposition
+    t_probe: float
+    cpu_probe: float
+    exact: Decomposition
+    mcmc: Decomposition
+    mcmc_note: str
+    rounds: list[tuple[list[float], list[float], float, float]]  # exact times, cpus, mcmc wall, cpu
+
+    @property
+    def all_times(self) -> list[float]:
+        return sorted(t for r in self.rounds for t in r[0])
+
+    @property
+    def median_cpu(self) -> float:
+        return sorted(c for r in self.rounds for c in r[1])[len(self.all_times) // 2]
+
+    @property
+    def t_exact(self) -> float:
+        return self.all_times[0]
+
+    @property
+    def cpu_exact(self) -> float:
+        return min(c for r in self.rounds for c in r[1])
+
+    @property
+    def t_mcmc(self) -> float:
+        return min(r[2] for r in self.rounds)
+
+    @property
+    def cpu_mcmc(self) -> float:
+        return min(r[3] for r in self.rounds)
+
+
+def measure_rounds(net: Network, x: torch.Tensor, exact: FinderSpec) -> _Rounds:
+    """The MCMC probe, then ROUNDS rounds of (exact best of EXACT_REPEATS, MCMC
+    once); MCMC extrapolated from the probe when it would exceed MCMC_BUDGET_S."""
     decompose(net, x, 0, mode="full", spec=exact)  # warm-up (imports, solver set-up)
-    probe_spec = FinderSpec.of("mcmc", **PROBE)
     t0, c0 = time.perf_counter(), time.process_time()
-    dec_probe = decompose(net, x, 0, mode="full", spec=probe_spec, seed=0)
+    dec_probe = decompose(net, x, 0, mode="full", spec=FinderSpec.of("mcmc", **PROBE), seed=0)
     t_probe, cpu_probe = time.perf_counter() - t0, time.process_time() - c0
     scale = (STUDY["n_steps"] + STUDY["n_warmup"]) / (PROBE["n_steps"] + PROBE["n_warmup"])
     measure_mcmc = t_probe * scale <= MCMC_BUDGET_S
-
-    rounds: list[tuple[list[float], list[float], float, float]] = []  # exact times, cpus, mcmc wall, cpu
-    dec_exact = dec_mcmc = None
+    rounds: list[tuple[list[float], list[float], float, float]] = []
+    dec_exact, dec_mcmc = None, dec_probe
     for _ in range(ROUNDS):
         times, cpus, dec_exact = exact_times(net, x, exact)
         if measure_mcmc:
@@ -136,17 +169,13 @@ def main() -> None:
         else:
             rounds.append((times, cpus, t_probe * scale, cpu_probe * scale))
     assert dec_exact is not None
-    if measure_mcmc:
-        mcmc_note = "measured"
-    else:
-        dec_mcmc = dec_probe
-        mcmc_note = f"extrapolated ×{scale:.0f} from the probe (steps)"
-    assert dec_mcmc is not None
-    all_times = sorted(t for r in rounds for t in r[0])
-    t_exact, cpu_exact = all_times[0], min(c for r in rounds for c in r[1])
-    t_mcmc, cpu_mcmc = min(r[2] for r in rounds), min(r[3] for r in rounds)
+    note = "measured" if measure_mcmc else f"extrapolated ×{scale:.0f} from the probe (steps)"
+    return _Rounds(dec_probe, t_probe, cpu_probe, dec_exact, dec_mcmc, note, rounds)
 
-    # the exact cache on neighbouring points of the same segments
+
+def cache_pair(net: Network, x: torch.Tensor, exact: FinderSpec) -> tuple[float, float, RootCache, RootCache, int]:
+    """The exact cache on neighbouring points of the same segments: (time on,
+    time off, cache on, cache off, segments)."""
     gen = torch.Generator().manual_seed(0)
     pts = x + 1e-4 * torch.randn(NEIGHBOURS, x.shape[0], generator=gen, dtype=torch.float64)
     pts[0] = x
@@ -156,58 +185,82 @@ def main() -> None:
     t0 = time.perf_counter()
     _, cache_off = decompose_many(net, pts, 0, mode="full", spec=exact, use_cache=False)
     t_off = time.perf_counter() - t0
-    segments = len({net.pattern_string(p) for p in pts})
+    return t_on, t_off, cache_on, cache_off, len({net.pattern_string(p) for p in pts})
 
-    print(f"dtd-mlp, full-backward, output 0, f(x) = {dec_exact.f_x:.6f}; torch threads = "
+
+def print_rounds(m: _Rounds) -> None:
+    """The exact-vs-MCMC table and each round's own ratio."""
+    print(f"dtd-mlp, full-backward, output 0, f(x) = {m.exact.f_x:.6f}; torch threads = "
           f"{torch.get_num_threads()} (machine shared with other jobs while measured)")
     print(f"study settings: {STUDY}; probe: {PROBE}")
     head = (f"{'method':<44} {'time [s]':>10} {'cpu [s]':>9} {'ratio':>9} {'searches':>9} {'Σ R_input − f':>14} "
             f"{'Σ unresolved':>13} {'max step err':>13}")
     print(head)
     print("-" * len(head))
+    median = m.all_times[len(m.all_times) // 2]
     rows = [
-        (f"mcmc, study settings ({mcmc_note}, best of {ROUNDS})", t_mcmc, cpu_mcmc, dec_mcmc),
-        ("mcmc probe (1/10 of the steps)", t_probe, cpu_probe, dec_probe),
-        (f"exact (best of {ROUNDS} × {EXACT_REPEATS})", t_exact, cpu_exact, dec_exact),
-        (f"exact (median of {ROUNDS} × {EXACT_REPEATS})", all_times[len(all_times) // 2],
-         sorted(c for r in rounds for c in r[1])[len(all_times) // 2], dec_exact),
+        (f"mcmc, study settings ({m.mcmc_note}, best of {ROUNDS})", m.t_mcmc, m.cpu_mcmc, m.mcmc),
+        ("mcmc probe (1/10 of the steps)", m.t_probe, m.cpu_probe, m.probe),
+        (f"exact (best of {ROUNDS} × {EXACT_REPEATS})", m.t_exact, m.cpu_exact, m.exact),
+        (f"exact (median of {ROUNDS} × {EXACT_REPEATS})", median, m.median_cpu, m.exact),
     ]
     for name, t, cpu, dec in rows:
         cons, unres, step = _stats(dec)
-        print(f"{name:<44} {t:>10.3f} {cpu:>9.3f} {t_mcmc / t:>8.1f}× {dec.root_searches:>9d} {cons:>14.6f} "
+        print(f"{name:<44} {t:>10.3f} {cpu:>9.3f} {m.t_mcmc / t:>8.1f}× {dec.root_searches:>9d} {cons:>14.6f} "
               f"{unres:>13.6f} {step:>13.2e}")
     print(f"{'round':<44} {'exact [s]':>10} {'mcmc [s]':>9} {'ratio':>9}   (each round: exact best of "
           f"{EXACT_REPEATS}, then mcmc once)")
-    for i, (times, _, t_m, _) in enumerate(rounds):
+    for i, (times, _, t_m, _) in enumerate(m.rounds):
         print(f"{i + 1:<44d} {min(times):>10.4f} {t_m:>9.3f} {t_m / min(times):>8.1f}×")
-    print(f"exact best {t_exact * 1e3:.2f} ms, median {all_times[len(all_times) // 2] * 1e3:.2f} ms")
-    floor, n_calls = solver_seconds(net, x, exact)
-    print(f"of the exact run, inside the LP calls alone ({n_calls} solves, best of {EXACT_REPEATS}): "
-          f"{floor:.4f} s — the best ratio any exact run making these solves could reach here: "
-          f"{t_mcmc / floor:.0f}×")
-    print()
-    problems = layer_problems(net, dec_exact)
+    print(f"exact best {m.t_exact * 1e3:.2f} ms, median {median * 1e3:.2f} ms")
+
+
+def print_finder_table(problems: list[RootProblem]) -> None:
     ftimes = finder_times(problems)
     print(f"exact finder alone on the {len(problems)} layer problems of this run "
           f"(best of {EXACT_REPEATS}; segment and affine map included):")
     print(f"{'':<44} {'time [s]':>10} {'ratio':>9} {'LPs solved':>13} {'blocks':>12}")
     for name, t, solves, closed in ftimes:
         print(f"{name:<44} {t:>10.4f} {ftimes[-1][1] / t:>8.1f}× {solves:>13d} {closed:>12d}")
-    print()
+
+
+def print_cache(net: Network, x: torch.Tensor, exact: FinderSpec) -> None:
+    t_on, t_off, cache_on, cache_off, segments = cache_pair(net, x, exact)
     print(f"exact root cache, {NEIGHBOURS} points within 1e-4 of x ({segments} segment(s)):")
     print(f"{'':<44} {'time [s]':>10} {'ratio':>9} {'searches':>9} {'hits':>8}")
     print(f"{'cache off (baseline for this pair)':<44} {t_off:>10.3f} {1.0:>8.1f}× {cache_off.searches:>9d} "
           f"{0:>8d}")
     print(f"{'cache on':<44} {t_on:>10.3f} {t_off / t_on:>8.1f}× {cache_on.searches:>9d} {cache_on.hits:>8d}")
-    print()
-    ok_time = "yes" if t_exact < 0.3 else "no"
-    ok_ratio = "yes" if t_mcmc / t_exact >= 500 else "no"
-    per_round = [t_m / min(times) for times, _, t_m, _ in rounds]
-    print(f"targets: exact under 0.3 s: {ok_time} ({t_exact:.3f} s best, {all_times[-1]:.3f} s slowest of "
-          f"{len(all_times)} runs); "
-          f"≥ 500× faster than MCMC at the study's settings: {ok_ratio} ({t_mcmc / t_exact:.0f}× wall, "
-          f"{cpu_mcmc / cpu_exact:.0f}× cpu; each round on its own: "
+
+
+def print_targets(m: _Rounds) -> None:
+    ok_time = "yes" if m.t_exact < 0.3 else "no"
+    ok_ratio = "yes" if m.t_mcmc / m.t_exact >= 500 else "no"
+    per_round = [t_m / min(times) for times, _, t_m, _ in m.rounds]
+    print(f"targets: exact under 0.3 s: {ok_time} ({m.t_exact:.3f} s best, {m.all_times[-1]:.3f} s slowest of "
+          f"{len(m.all_times)} runs); "
+          f"≥ 500× faster than MCMC at the study's settings: {ok_ratio} ({m.t_mcmc / m.t_exact:.0f}× wall, "
+          f"{m.cpu_mcmc / m.cpu_exact:.0f}× cpu; each round on its own: "
           f"{', '.join(f'{r:.0f}×' for r in per_round)})")
+
+
+def main() -> None:
+    preset = get_preset("dtd-mlp")
+    net = preset.network()
+    x = torch.tensor(preset.default_input, dtype=torch.float64)
+    exact = FinderSpec.of("exact")
+    m = measure_rounds(net, x, exact)
+    print_rounds(m)
+    floor, n_calls = solver_seconds(net, x, exact)
+    print(f"of the exact run, inside the LP calls alone ({n_calls} solves, best of {EXACT_REPEATS}): "
+          f"{floor:.4f} s — the best ratio any exact run making these solves could reach here: "
+          f"{m.t_mcmc / floor:.0f}×")
+    print()
+    print_finder_table(layer_problems(net, m.exact))
+    print()
+    print_cache(net, x, exact)
+    print()
+    print_targets(m)
 
 
 if __name__ == "__main__":

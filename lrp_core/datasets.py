@@ -48,6 +48,59 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _columns_hint(n_inputs: int, n_outputs: int) -> str:
+    return f"{n_inputs + n_outputs} ({n_inputs} inputs, then {n_outputs} target(s))"
+
+
+def _read_rows(text: str) -> list[list[str]]:
+    """The non-blank rows of ``text`` in its sniffed dialect (comma, semicolon or tab)."""
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    # newline="" hands every line break (LF, CRLF or a bare CR) to the csv module, which accepts all three
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        return [row for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        raise LRPError(f"the CSV file cannot be read at line {reader.line_num}: {exc}") from None
+
+
+def _split_header(rows: list[list[str]], n_inputs: int, n_outputs: int) -> tuple[list[str] | None, list[list[str]]]:
+    """``(header, data rows)``: the first row is a header when none of its cells is a number."""
+    if any(_is_number(cell.strip()) for cell in rows[0]):
+        return None, rows
+    header = [cell.strip() for cell in rows[0]]
+    if len(header) != n_inputs + n_outputs:
+        raise LRPError(
+            f"the CSV header has {len(header)} columns but this network needs {_columns_hint(n_inputs, n_outputs)}"
+        )
+    return header, rows[1:]
+
+
+def _cell_value(cell: str, line: int, column: int) -> float:
+    """One cell as a finite float within ``MAX_ABS_VALUE``, or a one-line error naming its place."""
+    text = cell.strip()
+    where = f"CSV line {line}, column {column}: {text[:30]!r}"
+    try:
+        v = float(text)
+    except ValueError:
+        raise LRPError(f"{where} is not a number") from None
+    if not math.isfinite(v):
+        raise LRPError(f"{where} is not a finite number")
+    if abs(v) > MAX_ABS_VALUE:
+        raise LRPError(f"{where} is larger in magnitude than the cap of {MAX_ABS_VALUE:g}")
+    return v
+
+
+def _row_values(row: list[str], line: int, n_inputs: int, n_outputs: int) -> list[float]:
+    if len(row) != n_inputs + n_outputs:
+        raise LRPError(
+            f"CSV line {line} has {len(row)} columns but this network needs {_columns_hint(n_inputs, n_outputs)}"
+        )
+    return [_cell_value(cell, line, c + 1) for c, cell in enumerate(row)]
+
+
 def parse_csv(
     data: bytes | str,
     n_inputs: int,
@@ -65,56 +118,17 @@ def parse_csv(
     magnitude than ``MAX_ABS_VALUE``, a field too long for the ``csv`` module
     (131,072 characters).
     """
-    text = decode_text(data, what="CSV file", max_bytes=max_bytes)
-    want = n_inputs + n_outputs
-    sample = text[:4096]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    # newline="" hands every line break (LF, CRLF or a bare CR) to the csv module, which accepts all three
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    try:
-        rows = [row for row in reader if any(cell.strip() for cell in row)]
-    except csv.Error as exc:
-        raise LRPError(f"the CSV file cannot be read at line {reader.line_num}: {exc}") from None
+    rows = _read_rows(decode_text(data, what="CSV file", max_bytes=max_bytes))
     if not rows:
-        raise LRPError(f"the CSV file has no rows; expected {want} columns ({n_inputs} inputs, {n_outputs} targets)")
-    header: list[str] | None = None
-    if not any(_is_number(cell.strip()) for cell in rows[0]):
-        header = [cell.strip() for cell in rows[0]]
-        rows = rows[1:]
-        if len(header) != want:
-            raise LRPError(
-                f"the CSV header has {len(header)} columns but this network needs {want} "
-                f"({n_inputs} inputs, then {n_outputs} target(s))"
-            )
+        raise LRPError(f"the CSV file has no rows; expected {n_inputs + n_outputs} columns "
+                       f"({n_inputs} inputs, {n_outputs} targets)")
+    header, rows = _split_header(rows, n_inputs, n_outputs)
     if not rows:
         raise LRPError("the CSV file has a header but no data rows")
     if len(rows) > max_rows:
         raise LRPError(f"the CSV file has {len(rows):,} data rows, more than the cap of {max_rows:,}")
-    values: list[list[float]] = []
     first_line = 2 if header is not None else 1
-    for r, row in enumerate(rows):
-        line = r + first_line
-        if len(row) != want:
-            raise LRPError(
-                f"CSV line {line} has {len(row)} columns but this network needs {want} "
-                f"({n_inputs} inputs, then {n_outputs} target(s))"
-            )
-        out: list[float] = []
-        for c, cell in enumerate(row):
-            try:
-                v = float(cell.strip())
-            except ValueError:
-                raise LRPError(f"CSV line {line}, column {c + 1}: {cell.strip()[:30]!r} is not a number") from None
-            if not math.isfinite(v):
-                raise LRPError(f"CSV line {line}, column {c + 1}: {cell.strip()[:30]!r} is not a finite number")
-            if abs(v) > MAX_ABS_VALUE:
-                raise LRPError(f"CSV line {line}, column {c + 1}: {cell.strip()[:30]!r} is larger in magnitude "
-                               f"than the cap of {MAX_ABS_VALUE:g}")
-            out.append(v)
-        values.append(out)
+    values = [_row_values(row, r + first_line, n_inputs, n_outputs) for r, row in enumerate(rows)]
     table = torch.tensor(values, dtype=torch.float64)
     columns = tuple(header) if header is not None else tuple(
         [f"x{i + 1}" for i in range(n_inputs)] + [f"y{j + 1}" for j in range(n_outputs)]

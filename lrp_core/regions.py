@@ -157,6 +157,73 @@ def _layers_as_arrays(
     return out
 
 
+#: a polygon during the splitting: (vertices, map M (units × 2), offset c, pattern masks so far)
+Piece = tuple[Poly, np.ndarray, np.ndarray, list[np.ndarray]]
+
+
+@dataclass(frozen=True)
+class _Tolerances:
+    extent: float  # the largest coordinate magnitude of the box
+    sliver: float  # pieces with a smaller area are dropped
+    max_regions: int
+
+
+def _cut(pieces: list[Poly], a_mat: np.ndarray, a_vec: np.ndarray, tol: np.ndarray, crossing: list[int],
+         tols: _Tolerances, n_done: int) -> list[Poly]:
+    """Split ``pieces`` by the zero line of every unit in ``crossing``."""
+    rows, offs, tl = a_mat.tolist(), a_vec.tolist(), tol.tolist()
+    for j in crossing:
+        (u0, u1), cj, tj = rows[j], offs[j], tl[j]
+        split: list[Poly] = []
+        for piece in pieces:
+            pos, neg = _split(piece, u0, u1, cj, tj)
+            if len(pos) < 3 or len(neg) < 3:
+                # a real crossing leaves a strict vertex and two boundary points on
+                # each side; a side with fewer means the line misses (or only touches)
+                split.append(piece)
+                continue
+            split += [half for half in (pos, neg) if len(half) >= 3 and abs(_polygon_area(half)) > tols.sliver]
+        pieces = split
+        if n_done + len(pieces) > tols.max_regions:
+            _too_many(tols.max_regions)
+    return pieces
+
+
+def _through_layer(item: Piece, w: np.ndarray, b: np.ndarray, relu: bool, tols: _Tolerances,
+                   n_done: int) -> list[Piece]:
+    """One polygon through one layer: split where a unit's zero line crosses
+    it, then each piece's pattern (read at an interior point) and the next map."""
+    poly, m, c, bits = item
+    a_mat = w @ m
+    a_vec = w @ c + b
+    if not relu:
+        return [(poly, a_mat, a_vec, bits)]
+    tol = SIGN_TOL * (np.abs(a_mat).sum(axis=1) * tols.extent + np.abs(a_vec))
+    z = np.array(poly) @ a_mat.T + a_vec
+    crossing = np.nonzero((z.max(axis=0) > tol) & (z.min(axis=0) < -tol))[0].tolist()
+    pieces = _cut([poly], a_mat, a_vec, tol, crossing, tols, n_done) if crossing else [poly]
+    out: list[Piece] = []
+    for piece in pieces:
+        k = len(piece)
+        inner = np.array((sum(p[0] for p in piece) / k, sum(p[1] for p in piece) / k))
+        active = (a_mat @ inner + a_vec) > 0
+        mask = active.astype(np.float64)
+        out.append((piece, a_mat * mask[:, None], a_vec * mask, [*bits, active]))
+    return out
+
+
+def _region(item: Piece) -> Region:
+    """A finished piece as a :class:`Region` (counter-clockwise vertices)."""
+    poly, m, c, bits = item
+    area = _polygon_area(poly)
+    arr = np.array(poly, dtype=np.float64)
+    if area < 0:  # keep counter-clockwise order
+        arr, area = arr[::-1].copy(), -area
+    pattern = "".join(np.concatenate(bits).astype(np.uint8).astype(str)) if bits else ""
+    return Region(pattern, torch.from_numpy(arr), area, torch.from_numpy(arr.sum(axis=0) / len(arr)),
+                  AffineMap(torch.from_numpy(m.copy()), torch.from_numpy(c.copy())))
+
+
 def linear_regions(
     network: Network,
     box: Sequence[float],
@@ -177,74 +244,17 @@ def linear_regions(
     stop_ = n_layers if stop is None else stop
     if not 0 <= start < stop_ <= n_layers:
         raise LRPError(f"layer range {start}..{stop_ - 1} is outside 0..{n_layers - 1}")
-    layers = _layers_as_arrays(network, start, stop_, slice)
     x0, x1, y0, y1 = box
-    box_area = (x1 - x0) * (y1 - y0)
-    extent = max(abs(x0), abs(x1), abs(y0), abs(y1))
-    sliver = SLIVER_TOL * box_area
-    square: Poly = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-    # Each item: (polygon, map M (units × 2), offset c, pattern masks so far).
-    current: list[tuple[Poly, np.ndarray, np.ndarray, list[np.ndarray]]] = [
-        (square, np.eye(2), np.zeros(2), [])
-    ]
-    for w, b, relu in layers:
-        nxt: list[tuple[Poly, np.ndarray, np.ndarray, list[np.ndarray]]] = []
-        for poly, m, c, bits in current:
-            a_mat = w @ m
-            a_vec = w @ c + b
-            if not relu:
-                nxt.append((poly, a_mat, a_vec, bits))
-                continue
-            tol = SIGN_TOL * (np.abs(a_mat).sum(axis=1) * extent + np.abs(a_vec))
-            z = np.array(poly) @ a_mat.T + a_vec
-            crossing = np.nonzero((z.max(axis=0) > tol) & (z.min(axis=0) < -tol))[0].tolist()
-            pieces = [poly]
-            if crossing:
-                rows = a_mat.tolist()
-                offs = a_vec.tolist()
-                tols = tol.tolist()
-                for j in crossing:
-                    (u0, u1), cj, tj = rows[j], offs[j], tols[j]
-                    split: list[Poly] = []
-                    for piece in pieces:
-                        pos, neg = _split(piece, u0, u1, cj, tj)
-                        if len(pos) < 3 or len(neg) < 3:
-                            # a real crossing leaves a strict vertex and two boundary points on
-                            # each side; a side with fewer means the line misses (or only touches)
-                            split.append(piece)
-                            continue
-                        for half in (pos, neg):
-                            if len(half) >= 3 and abs(_polygon_area(half)) > sliver:
-                                split.append(half)
-                    pieces = split
-                    if len(nxt) + len(pieces) > max_regions:
-                        _too_many(max_regions)
-            for piece in pieces:
-                k = len(piece)
-                inner = np.array((sum(p[0] for p in piece) / k, sum(p[1] for p in piece) / k))
-                active = (a_mat @ inner + a_vec) > 0
-                mask = active.astype(np.float64)
-                nxt.append((piece, a_mat * mask[:, None], a_vec * mask, [*bits, active]))
+    tols = _Tolerances(max(abs(x0), abs(x1), abs(y0), abs(y1)), SLIVER_TOL * (x1 - x0) * (y1 - y0), max_regions)
+    current: list[Piece] = [([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], np.eye(2), np.zeros(2), [])]
+    for w, b, relu in _layers_as_arrays(network, start, stop_, slice):
+        nxt: list[Piece] = []
+        for item in current:
+            nxt += _through_layer(item, w, b, relu, tols, len(nxt))
             if len(nxt) > max_regions:
                 _too_many(max_regions)
         current = nxt
-    regions = []
-    for poly, m, c, bits in current:
-        area = _polygon_area(poly)
-        arr = np.array(poly, dtype=np.float64)
-        if area < 0:  # keep counter-clockwise order
-            arr, area = arr[::-1].copy(), -area
-        pattern = "".join(np.concatenate(bits).astype(np.uint8).astype(str)) if bits else ""
-        regions.append(
-            Region(
-                pattern,
-                torch.from_numpy(arr),
-                area,
-                torch.from_numpy(arr.sum(axis=0) / len(arr)),
-                AffineMap(torch.from_numpy(m.copy()), torch.from_numpy(c.copy())),
-            )
-        )
-    return RegionSet(tuple(regions), box, start, stop_, slice)
+    return RegionSet(tuple(_region(item) for item in current), box, start, stop_, slice)
 
 
 def _too_many(cap: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,41 @@ def _layer_specs(
     return specs
 
 
+@dataclass(frozen=True, eq=False)
+class _Run:
+    """What every layer of one decomposition shares."""
+
+    network: Network
+    mode: str
+    output: int
+    generator: torch.Generator
+    cache: RootCache
+    use_cache: bool
+
+
+def _top_head(network: Network, output: int) -> tuple[Tensor, Tensor]:
+    """``(p, q)`` of the top level: ``R = h_L[output]``."""
+    p = torch.zeros(network.layers[-1].n_out, dtype=DTYPE)
+    p[output] = 1.0
+    return p, torch.zeros_like(p)
+
+
+def _train_free_head(out: Tensor, upper_rel: Tensor) -> Tensor:
+    """``c'_j = R_j / h_j`` (0 where ``h_j = 0``): the upper relevance held fixed at its value."""
+    safe = torch.where(out != 0, out, torch.ones_like(out))
+    return torch.where(out != 0, upper_rel / safe, torch.zeros_like(out))
+
+
+def _layer_progress(progress: Callable[[float], None] | None, step: int, n_layers: int) -> Callable[[float], None]:
+    """Layer ``step``'s share of the overall progress (0..1)."""
+
+    def report(frac: float) -> None:
+        if progress is not None:
+            progress(min(1.0, (step + max(0.0, min(1.0, frac))) / n_layers))
+
+    return report
+
+
 def decompose(
     network: Network,
     x: Sequence[float] | Tensor,
@@ -76,47 +112,32 @@ def decompose(
     n_layers = len(network.layers)
     specs = _layer_specs(n_layers, spec or FinderSpec.of("exact"), per_layer)
     gen = generator if generator is not None else torch.Generator().manual_seed(int(seed))
-    cache = cache if cache is not None else RootCache()
-    hits0, misses0, searches0 = cache.hits, cache.misses, cache.searches
+    run = _Run(network, mode, output, gen, cache if cache is not None else RootCache(), use_cache)
+    hits0, misses0, searches0 = run.cache.hits, run.cache.misses, run.cache.searches
 
     trace = network.forward(xt)
     points = [xt, *trace.post[:-1]]  # points[k] = input of layer k
-    f_x = float(trace.output[output])
-
-    width_top = network.layers[-1].n_out
-    p = torch.zeros(width_top, dtype=DTYPE)
-    p[output] = 1.0
-    q = torch.zeros(width_top, dtype=DTYPE)
+    p, q = _top_head(network, output)
     upper_rel = p * trace.output  # relevance of the top level at the point
-
     layers: list[LayerResult] = []
     evaluations = 0
     for step, k in enumerate(range(n_layers - 1, -1, -1)):
-        def sub_progress(frac: float, step: int = step) -> None:
-            if progress is not None:
-                progress(min(1.0, (step + max(0.0, min(1.0, frac))) / n_layers))
-
-        h = points[k]
+        report = _layer_progress(progress, step, n_layers)
         if mode == "full":
             head_diag, offset, seg_stop = p, q, n_layers
         else:
-            out = trace.post[k]
-            safe = torch.where(out != 0, out, torch.ones_like(out))
-            head_diag = torch.where(out != 0, upper_rel / safe, torch.zeros_like(out))
+            head_diag = _train_free_head(trace.post[k], upper_rel)
             offset, seg_stop = torch.zeros_like(head_diag), k + 1
-        result, p, q, evals = _layer_step(
-            network, k, h, head_diag, offset, seg_stop, upper_rel, specs[k], mode, output,
-            gen, cache, use_cache, sub_progress,
-        )
+        result, p, q, evals = _layer_step(run, k, points[k], head_diag, offset, seg_stop, upper_rel, specs[k], report)
         evaluations += evals
         layers.append(result)
         upper_rel = result.relevance
-        sub_progress(1.0)
+        report(1.0)
 
     return Decomposition(
-        mode=mode, output=output, x=xt, f_x=f_x, layers=tuple(layers),
-        root_searches=cache.searches - searches0, cache_hits=cache.hits - hits0,
-        cache_misses=cache.misses - misses0,
+        mode=mode, output=output, x=xt, f_x=float(trace.output[output]), layers=tuple(layers),
+        root_searches=run.cache.searches - searches0, cache_hits=run.cache.hits - hits0,
+        cache_misses=run.cache.misses - misses0,
         cache_used=use_cache and any(s.segment_only for s in specs) and mode == "full",
         evaluations=evaluations, seconds=time.perf_counter() - t0,
         digest=network.digest, widths=tuple(network.widths),
@@ -146,9 +167,7 @@ def layer_problems(network: Network, dec: Decomposition) -> list[RootProblem]:
     n = len(network.layers)
     trace = network.forward(dec.x)
     points = [dec.x.to(DTYPE), *trace.post[:-1]]
-    p = torch.zeros(network.layers[-1].n_out, dtype=DTYPE)
-    p[dec.output] = 1.0
-    q = torch.zeros_like(p)
+    p, q = _top_head(network, dec.output)
     problems = []
     for k in range(n - 1, -1, -1):
         explained = torch.nonzero((p != 0) | (q != 0)).flatten().tolist()
@@ -163,8 +182,146 @@ def layer_problems(network: Network, dec: Decomposition) -> list[RootProblem]:
     return problems
 
 
+#: a found root per explained row: (root or None, reason, served from the cache)
+Found = dict[int, tuple[Tensor | None, str, bool]]
+CONSTANT_REASON = "constant on the segment (inactive unit): nothing to pass down"
+LOST_REASON = "the unit is off at the point: its relevance cannot be passed down"
+
+
+@dataclass
+class _Search:
+    """The roots of one layer's explained rows and what finding them cost."""
+
+    found: Found = field(default_factory=dict)
+    diagnosed: dict[int, Root] = field(default_factory=dict)  # rows whose finder result carries the diagnostics
+    searches: int = 0
+    hits: int = 0
+    evaluations: int = 0
+
+
+def _cache_keys(run: _Run, problem: RootProblem, spec: FinderSpec, hd: np.ndarray,
+                off: np.ndarray) -> dict[int, tuple[Any, ...]]:
+    """Per explained row, everything its root depends on for a segment-only finder."""
+    pattern = problem.pattern_key()
+    return {r: (run.network.digest, run.mode, problem.layer, pattern, j, spec.key, run.output,
+                _bits(hd[j]), _bits(off[j]), problem.nonnegative)
+            for r, j in enumerate(problem.neurons)}
+
+
+def _find_roots(run: _Run, problem: RootProblem, spec: FinderSpec, hd: np.ndarray, off: np.ndarray,
+                progress: Callable[[float], None]) -> _Search:
+    """Roots of every explained row: none for a row constant on the segment,
+    from the cache when it may serve the finder, else one finder call for the rest."""
+    out = _Search()
+    flat = ~(problem.affine.weight.numpy() != 0).any(axis=1)
+    cacheable = run.use_cache and run.mode == "full" and spec.segment_only
+    keys = _cache_keys(run, problem, spec, hd, off) if cacheable else {}
+    to_search: list[int] = []  # row indices into problem.neurons
+    for r in range(len(problem.neurons)):
+        if flat[r]:
+            out.found[r] = (None, CONSTANT_REASON, False)
+            continue
+        got = run.cache.get(keys[r]) if cacheable else None
+        if got is not None:
+            out.found[r] = (got[0], got[1], True)
+            out.hits += 1
+            continue
+        to_search.append(r)
+    if to_search:
+        _search(run, problem, spec, to_search, keys, out, progress)
+    return out
+
+
+def _search(run: _Run, problem: RootProblem, spec: FinderSpec, rows: list[int], keys: dict[int, tuple[Any, ...]],
+            out: _Search, progress: Callable[[float], None]) -> None:
+    """One finder call for ``rows``; the roots go into ``out`` (and the cache when keyed)."""
+    sub = problem if len(rows) == len(problem.neurons) else problem.select(rows)
+    res = FINDERS.get(spec.finder).func(sub, generator=run.generator, progress=progress, **spec.kwargs())
+    out.evaluations += int(res.evaluations)
+    by_neuron = {root.neuron: root for root in res.roots}
+    for r in rows:
+        root = by_neuron.get(problem.neurons[r])
+        if root is None:
+            raise LRPError(f"finder {spec.finder!r} returned no entry for neuron {problem.neurons[r]}")
+        out.found[r] = (root.root, root.reason, False)
+        out.diagnosed[r] = root
+        if r in keys:
+            run.cache.put(keys[r], root.root, root.reason)
+    out.searches += len(rows)
+    run.cache.searches += len(rows)
+
+
+@dataclass(frozen=True, eq=False)
+class _Redistributed:
+    """The Taylor step of one layer's explained rows, float64 NumPy (one row per explained neuron)."""
+
+    grads: np.ndarray
+    passed: np.ndarray
+    here: np.ndarray
+    unresolved: np.ndarray
+    relevance_true: np.ndarray
+    inside: np.ndarray
+    distance: np.ndarray
+    p: np.ndarray
+    q: np.ndarray
+
+
+def _redistribute(problem: RootProblem, h: Tensor, search: _Search) -> _Redistributed:
+    """Pass each row's relevance down by the first-order expansion at its root
+    (rows without a root pass nothing). R(ã) through the network, closure
+    membership and distance come from the finder's result when it has them
+    (the same formulas: base.make_roots) and are computed here for cache hits."""
+    grads, biases = problem.affine.weight.numpy(), problem.affine.bias.numpy()
+    n_exp = len(problem.neurons)
+    h_np = h.to(DTYPE).numpy()
+    roots = [search.found[r][0] for r in range(n_exp)]
+    has = np.array([t is not None for t in roots])
+    R = np.stack([h_np if t is None else t.to(DTYPE).numpy() for t in roots])
+    here = grads @ h_np + biases
+    at_root = (grads * R).sum(axis=1) + biases
+    diag = search.diagnosed
+    true_rel = np.array([diag[r].relevance if r in diag else math.nan for r in range(n_exp)])
+    inside = np.array([diag[r].in_segment if r in diag else False for r in range(n_exp)])
+    dist = np.array([diag[r].distance if r in diag else math.nan for r in range(n_exp)])
+    rest = [r for r in range(n_exp) if r not in diag and has[r]]
+    if rest:
+        Rr = R[rest]
+        true_rel[rest] = problem.relevance_np(Rr)[np.arange(len(rest)), rest]
+        inside[rest] = problem.segment.closure_mask(Rr)
+        dist[rest] = np.sqrt(((Rr - h_np) ** 2).sum(axis=1))
+    return _Redistributed(
+        grads=grads, passed=np.where(has[:, None], grads * (h_np - R), 0.0), here=here,
+        unresolved=np.where(has, at_root, here), relevance_true=true_rel, inside=inside, distance=dist,
+        p=grads[has].sum(axis=0), q=-(grads * R)[has].sum(axis=0) if has.any() else np.zeros(h_np.shape[0]),
+    )
+
+
+def _explained_nodes(k: int, problem: RootProblem, search: _Search, step: _Redistributed) -> list[RootNode]:
+    # one view per row, made at once (indexing a tensor row by row costs a torch call each)
+    grads_t = torch.from_numpy(step.grads.copy()).unbind(0)
+    passed_t = torch.from_numpy(step.passed).unbind(0)  # zero rows where no root was found
+    numbers = zip(step.here.tolist(), step.unresolved.tolist(), step.relevance_true.tolist(),
+                  step.inside.tolist(), step.distance.tolist(), strict=True)
+    nodes = []
+    for r, (j, (here, unres, rel, ins, di)) in enumerate(zip(problem.neurons, numbers, strict=True)):
+        root, reason, cached = search.found[r]
+        if root is None:
+            nodes.append(RootNode(k, j, here, None, grads_t[r], passed_t[r], here, math.nan, False, math.nan,
+                                  reason, cached))
+        else:
+            nodes.append(RootNode(k, j, here, root.to(DTYPE), grads_t[r], passed_t[r], unres, rel, ins, di,
+                                  reason, cached))
+    return nodes
+
+
+def _lost_nodes(k: int, lost: list[int], up: np.ndarray, d: int) -> list[RootNode]:
+    """Units off at the point whose upper relevance is not 0 (train-free): it stays behind."""
+    return [RootNode(k, j, float(up[j]), None, torch.zeros(d, dtype=DTYPE), torch.zeros(d, dtype=DTYPE),
+                     float(up[j]), math.nan, False, math.nan, LOST_REASON, False) for j in lost]
+
+
 def _layer_step(
-    network: Network,
+    run: _Run,
     k: int,
     h: Tensor,
     head_diag: Tensor,
@@ -172,116 +329,28 @@ def _layer_step(
     seg_stop: int,
     upper_rel: Tensor,
     spec: FinderSpec,
-    mode: str,
-    output: int,
-    gen: torch.Generator,
-    cache: RootCache,
-    use_cache: bool,
     progress: Callable[[float], None],
 ) -> tuple[LayerResult, Tensor, Tensor, int]:
     """One layer: find roots, redistribute, return the next (p, q). The
     bookkeeping runs on float64 NumPy views (a layer has at most 64 neurons:
     a NumPy call costs a fraction of a torch call at that size)."""
     d = h.shape[0]
-    nonneg = k > 0 and network.layers[k - 1].is_relu
     hd, off, up = head_diag.numpy(), offset.numpy(), upper_rel.numpy()
     explained = np.flatnonzero((hd != 0) | (off != 0)).tolist()
     lost = np.flatnonzero((hd == 0) & (off == 0) & (up != 0)).tolist()
-    p_next = np.zeros(d)
-    q_next = np.zeros(d)
-    relevance = np.zeros(d)
-    nodes: list[RootNode] = []
-    searches = hits = evals = 0
-    zero = np.zeros(d)
-
+    nodes = _lost_nodes(k, lost, up, d)
+    p_next, q_next, relevance = np.zeros(d), np.zeros(d), np.zeros(d)
+    search = _Search()
     if explained:
-        problem = _layer_problem(network, k, h, head_diag, offset, explained, seg_stop)
-        grads = problem.affine.weight.numpy()  # (n_explained, d): c_j on h's segment
-        biases = problem.affine.bias.numpy()
-        flat = ~(grads != 0).any(axis=1)
-        cacheable = use_cache and mode == "full" and spec.segment_only
-        pattern = problem.pattern_key() if cacheable else ""
-        found: dict[int, tuple[Tensor | None, str, bool]] = {}
-        diagnosed: dict[int, Root] = {}  # rows whose finder result carries the root's diagnostics
-        to_search: list[int] = []  # row indices into `explained`
-        keys: dict[int, tuple[Any, ...]] = {}
-        spec_key = spec.key if cacheable else ""
-        for r, j in enumerate(explained):
-            if flat[r]:
-                found[r] = (None, "constant on the segment (inactive unit): nothing to pass down", False)
-                continue
-            if cacheable:
-                keys[r] = (network.digest, mode, k, pattern, j, spec_key, output,
-                           _bits(hd[j]), _bits(off[j]), nonneg)
-                got = cache.get(keys[r])
-                if got is not None:
-                    found[r] = (got[0], got[1], True)
-                    hits += 1
-                    continue
-            to_search.append(r)
-        if to_search:
-            sub = problem if len(to_search) == len(explained) else problem.select(to_search)
-            entry = FINDERS.get(spec.finder)
-            res = entry.func(sub, generator=gen, progress=progress, **spec.kwargs())
-            evals += int(res.evaluations)
-            by_neuron = {root.neuron: root for root in res.roots}
-            for r in to_search:
-                j = explained[r]
-                root = by_neuron.get(j)
-                if root is None:
-                    raise LRPError(f"finder {spec.finder!r} returned no entry for neuron {j}")
-                found[r] = (root.root, root.reason, False)
-                diagnosed[r] = root
-                if cacheable:
-                    cache.put(keys[r], root.root, root.reason)
-            searches += len(to_search)
-            cache.searches += len(to_search)
-
-        n_exp = len(explained)
-        h_np = h.to(DTYPE).numpy()
-        root_rows = [found[r][0] for r in range(n_exp)]
-        has = np.array([t is not None for t in root_rows])
-        R = np.stack([h_np if t is None else (t if t.dtype == DTYPE else t.to(DTYPE)).numpy() for t in root_rows])
-        value_here = grads @ h_np + biases
-        passed = np.where(has[:, None], grads * (h_np - R), 0.0)
-        at_root = (grads * R).sum(axis=1) + biases
-        unresolved = np.where(has, at_root, value_here)
-        p_next = grads[has].sum(axis=0) if has.any() else p_next
-        q_next = -(grads * R)[has].sum(axis=0) if has.any() else q_next
-        relevance = passed.sum(axis=0)
-        # R(ã) through the network, closure membership and distance: from the finder's result when
-        # it has them (the same formulas: base.make_roots), computed here for cache hits only
-        true_rel = np.array([diagnosed[r].relevance if r in diagnosed else math.nan for r in range(n_exp)])
-        inside = np.array([diagnosed[r].in_segment if r in diagnosed else False for r in range(n_exp)])
-        dist = np.array([diagnosed[r].distance if r in diagnosed else math.nan for r in range(n_exp)])
-        rest = [r for r in range(n_exp) if r not in diagnosed and has[r]]
-        if rest:
-            Rr = R[rest]
-            true_rel[rest] = problem.relevance_np(Rr)[np.arange(len(rest)), rest]
-            inside[rest] = problem.segment.closure_mask(Rr)
-            dist[rest] = np.sqrt(((Rr - h_np) ** 2).sum(axis=1))
-        # one view per row, made at once (indexing a tensor row by row costs a torch call each)
-        grads_t = torch.from_numpy(grads.copy()).unbind(0)
-        passed_t = torch.from_numpy(passed).unbind(0)  # zero rows where no root was found
-        numbers = zip(value_here.tolist(), unresolved.tolist(), true_rel.tolist(), inside.tolist(), dist.tolist(),
-                      strict=True)
-        for r, (j, (here, unres, rel, ins, di)) in enumerate(zip(explained, numbers, strict=True)):
-            root_t, reason, cached = found[r]
-            if root_t is None:
-                nodes.append(RootNode(k, j, here, None, grads_t[r], passed_t[r], here, math.nan, False, math.nan,
-                                      reason, cached))
-            else:
-                root_t = root_t if root_t.dtype == DTYPE else root_t.to(DTYPE)
-                nodes.append(RootNode(k, j, here, root_t, grads_t[r], passed_t[r], unres, rel, ins, di, reason,
-                                      cached))
-    for j in lost:
-        nodes.append(RootNode(k, j, float(up[j]), None, torch.from_numpy(zero.copy()), torch.from_numpy(zero.copy()),
-                              float(up[j]), math.nan, False, math.nan,
-                              "the unit is off at the point: its relevance cannot be passed down", False))
+        problem = _layer_problem(run.network, k, h, head_diag, offset, explained, seg_stop)
+        search = _find_roots(run, problem, spec, hd, off, progress)
+        step = _redistribute(problem, h, search)
+        nodes += _explained_nodes(k, problem, search, step)
+        p_next, q_next, relevance = step.p, step.q, step.passed.sum(axis=0)
     nodes.sort(key=lambda n: n.neuron)
     result = LayerResult(k, h.clone(), upper_rel.clone(), torch.from_numpy(relevance), tuple(nodes), spec,
-                         searches, hits)
-    return result, torch.from_numpy(p_next), torch.from_numpy(q_next), evals
+                         search.searches, search.hits)
+    return result, torch.from_numpy(p_next), torch.from_numpy(q_next), search.evaluations
 
 
 def decompose_many(
