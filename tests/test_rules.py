@@ -182,3 +182,25 @@ def test_apply_rule_never_returns_nan() -> None:
     for rule in ["x", "z+", "γ"]:
         ((root, reason),) = apply_rule(rule, a, w, torch.tensor([1.0], dtype=D))
         assert root is None and reason
+
+
+def test_rules_declare_their_metadata() -> None:
+    """Every rule says whether it is a layer rule, its search direction (or None) and whether it reads the box."""
+    for entry in RULES:
+        assert isinstance(entry.extra["layer_rule"], bool)
+        assert entry.extra["direction"] is None or callable(entry.extra["direction"])
+        assert isinstance(entry.extra["needs_box"], bool)
+    assert [e.name for e in RULES if e.extra["needs_box"]] == ["zB"]
+
+
+@pytest.mark.parametrize("rule", sorted(RULES.names()))
+def test_the_rule_finder_passes_the_box_by_metadata(rule: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The box goes to a rule because its entry declares ``needs_box``, never because of its name:
+    a rule whose declaration is flipped gets (or loses) the box."""
+    problem = explain_layer(NET, A, 0, 0)
+    for needs in (True, False):
+        monkeypatch.setitem(RULES.get(rule).extra, "needs_box", needs)
+        if not needs and rule == "zB":
+            continue  # the zB rule itself refuses to run without a box
+        res = FINDERS.get("rule").func(problem, rule=rule, low=-3.0, high=3.0)
+        assert ("low" in res.params) == needs, (rule, needs, res.params)

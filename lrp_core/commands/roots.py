@@ -29,7 +29,7 @@ from lrp_core.roots.flags import finder_params as flag_params
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("roots", help="Deep Taylor roots of a network output (rule, mcmc, interpolation, exact)")
+    p = sub.add_parser("roots", help=f"Deep Taylor roots of a network output ({', '.join(FINDERS.names())})")
     add_network_args(p)
     p.add_argument("--x", help="the network input as comma-separated numbers (default: the preset's input)")
     p.add_argument("--layer", type=int, default=0, help="explain from this layer's input (default 0)")

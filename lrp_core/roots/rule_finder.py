@@ -40,7 +40,7 @@ def rule_finder(
         values["rule"] = resolve_rule(str(values["rule"]))
     p, _ = check_params("rule", values)
     name = p["rule"]
-    box = finder_box(problem, p["low"], p["high"]) if name == "zB" else None
+    box = finder_box(problem, p["low"], p["high"]) if RULES.get(name).extra["needs_box"] else None
     w = problem.affine.weight
     r = w @ problem.point + problem.affine.bias
     outcomes = apply_rule(name, problem.point, w, r, gamma=p["gamma"],

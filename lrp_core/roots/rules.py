@@ -86,6 +86,8 @@ class Rule(Protocol):
     ) -> list[RuleOutcome]: ...
 
 
+#: Every rule declares ``layer_rule`` (one root for all explained neurons), ``direction`` (its
+#: search direction ``v`` for plotting, or None) and ``needs_box`` (it reads the box ``low``/``high``).
 RULES: Registry[Rule] = Registry("rule")
 
 #: spellings accepted on the command line (ASCII) for the registered names
@@ -189,14 +191,14 @@ def direction_zb(a: Tensor, w: Tensor, gamma: float, low: Tensor | None, high: T
 
 
 def _register_directional_rules() -> None:
-    for name, direction, cite, label in (
-        ("z+", direction_zplus, MONTAVON, "z⁺ rule: v = a ⊙ 1[w > 0]"),
-        ("w²", direction_w2, MONTAVON, "w² rule: v = w"),
-        ("γ", direction_gamma, MONTAVON_OVERVIEW, "γ rule: v = a ⊙ (1 + γ 1[w > 0])"),
-        ("zB", direction_zb, MONTAVON, "z^B rule: v = a − l (w > 0), a − h (w ≤ 0)"),
-        ("x", direction_x, SIXT, "x rule: v = a"),
+    for name, direction, cite, label, needs_box in (
+        ("z+", direction_zplus, MONTAVON, "z⁺ rule: v = a ⊙ 1[w > 0]", False),
+        ("w²", direction_w2, MONTAVON, "w² rule: v = w", False),
+        ("γ", direction_gamma, MONTAVON_OVERVIEW, "γ rule: v = a ⊙ (1 + γ 1[w > 0])", False),
+        ("zB", direction_zb, MONTAVON, "z^B rule: v = a − l (w > 0), a − h (w ≤ 0)", True),
+        ("x", direction_x, SIXT, "x rule: v = a", False),
     ):
-        RULES.register(name, label=label, cite=cite, layer_rule=False, direction=direction)(
+        RULES.register(name, label=label, cite=cite, layer_rule=False, direction=direction, needs_box=needs_box)(
             _directional(name, direction)
         )
 
@@ -204,7 +206,8 @@ def _register_directional_rules() -> None:
 _register_directional_rules()
 
 
-@RULES.register("0", label="0 rule: ã = 0 (the origin)", cite=SIXT, layer_rule=False, direction=None)
+@RULES.register("0", label="0 rule: ã = 0 (the origin)", cite=SIXT, layer_rule=False, direction=None,
+                needs_box=False)
 def rule_zero(
     a: Tensor,
     w: Tensor,
@@ -232,7 +235,8 @@ def rule_zero(
     return out
 
 
-@RULES.register("pinv", label="pinv (layer rule): ã = a − W⁺ R(a)", cite=SIXT, layer_rule=True, direction=None)
+@RULES.register("pinv", label="pinv (layer rule): ã = a − W⁺ R(a)", cite=SIXT, layer_rule=True, direction=None,
+                needs_box=False)
 def rule_pinv(
     a: Tensor,
     w: Tensor,
