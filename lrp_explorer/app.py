@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lrp_explorer.ui import presenter, state, view
+from lrp_explorer.ui import presenter, state, style, view
 
 # an emoji icon is drawn in the browser (a ":material/…:" page icon is fetched from fonts.gstatic.com)
 st.set_page_config(page_title="LRP Explorer", page_icon="📈", layout="wide")
@@ -30,6 +30,7 @@ pages = [
     if (HERE / path).exists()
 ]
 current = st.navigation(pages, position=presenter.nav_position())
+style.apply()  # a compact header
 presenter.apply()  # ?present=1: no sidebar or toolbar, larger text
 view.sync(current, pages)  # the link's view on a session's first run; afterwards the view into the URL
 current.run()

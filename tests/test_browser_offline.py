@@ -72,7 +72,9 @@ def test_presenter_mode(browser: Any, app_url: str, artifacts: Any) -> None:
             page.goto(f"{app_url}/{path}?present=1")
             _settle(page, heading)
             assert not page.locator('[data-testid="stSidebar"]').is_visible()
-            assert not page.locator('[data-testid="stToolbar"]').is_visible()
+            assert not page.locator('[data-testid="stMainMenu"]').is_visible()  # the toolbar's menu is gone
+            assert not page.locator('[data-testid="stToolbarActions"]').is_visible()
+            assert page.locator('[data-testid="stTopNav"] a').filter(has_text="Lessons").is_visible()  # pages on top
             size = page.evaluate("() => getComputedStyle(document.documentElement).fontSize")
             assert size == "20px"
             if tweak:

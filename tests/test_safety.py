@@ -162,14 +162,21 @@ def test_nothing_in_the_app_can_unpickle_or_eval() -> None:
     assert not imports, imports
 
 
+# The one place that writes: ``lrp-explorer train --out FILE`` writes the trained network
+# where the user asked (a CLI run, never the app).
+ALLOWED_WRITERS = {"lrp_core/commands/train.py"}
+
+
 def test_nothing_in_the_app_writes_files() -> None:
     bad: list[str] = []
     for path, tree in parsed():
+        if str(path.relative_to(ROOT)) in ALLOWED_WRITERS:
+            continue
         for node, name in calls(tree):
             last = name.split(".")[-1]
             if last in ("write_text", "write_bytes", "save", "savez", "mkdir", "rmtree", "unlink"):
                 bad.append(f"{where(path, node)} {name}")
-            if last in ("to_csv", "to_json", "write_image", "write_html") and (
+            if "." in name and last in ("to_csv", "to_json", "write_image", "write_html") and (
                 node.args or any(k.arg in ("path_or_buf", "file") for k in node.keywords)
             ):  # without a path these return text for st.download_button
                 bad.append(f"{where(path, node)} {name} to a file")

@@ -218,8 +218,8 @@ def _thumbnails(fig: go.Figure, levels: list[list[Any]], thumbs: Thumbnails) -> 
         _thumbnail_block(fig, [levels[k + 1] for k in ks], [thumbs.values[k] for k in ks], len(thumbs.axis))
     lo, hi = thumbs.box
     fig.add_annotation(
-        text=f"thumbnails: each unit's activation over x1, x2 ∈ [{lo:g}, {hi:g}] (orange > 0, white = 0)",
-        xref="paper", yref="paper", x=1.0, y=0.0, xanchor="right", yanchor="bottom", showarrow=False,
+        text=f"thumbnails: activation over [{lo:g}, {hi:g}]² (orange > 0, white = 0)",
+        xref="paper", yref="paper", x=0.0, y=0.0, xanchor="left", yanchor="bottom", showarrow=False,
         font=dict(size=10, color="#555555"),
     )
 

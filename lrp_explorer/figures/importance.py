@@ -105,12 +105,11 @@ def bar_figure(results: Sequence[Scores]) -> go.Figure:
         data.append(trace)
     layout = dict(
         barmode="group",
-        title=dict(text="Importance of each unit (each method divided by its largest |value|)"),
-        xaxis=dict(title=dict(text="hidden unit")),
+        title=dict(text="Each unit's score, divided by the method's largest |score|", font=dict(size=14)),
         yaxis=dict(title=dict(text="normalised score")),
-        legend=dict(title=dict(text="method")),
-        margin=dict(l=50, r=20, t=60, b=40),
-        height=420,
+        legend=dict(orientation="h", yanchor="top", y=-0.12, x=0, font=dict(size=11)),
+        margin=dict(l=50, r=10, t=40, b=40),
+        height=430,
     )
     return go.Figure(dict(data=data, layout=layout))
 

@@ -24,11 +24,11 @@ PAGE_FILES = "pages/{}.py"
 
 
 def all_lessons() -> tuple[Lesson, ...]:
-    """The shipped lessons (cached: they are validated once per process)."""
+    """The shipped lessons (validated once, then each session gets its own copy)."""
     return _cached_lessons()
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_data(show_spinner=False)
 def _cached_lessons() -> tuple[Lesson, ...]:
     return lessons()
 

@@ -15,15 +15,14 @@ import streamlit as st
 
 PARAM = "present"
 FONT_PX = 20  # the root font size in presenter mode (Streamlit's default is 16)
-PLOT_PX = 16  # every plot text in presenter mode (Plotly's default is 12)
+PLOT_SCALE = 1.3  # every plot text in presenter mode, relative to its normal size (ui.page.chart)
 
 CSS = f"""
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
-[data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
-[data-testid="stMainMenu"] {{ display: none !important; }}
+[data-testid="stToolbarActions"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
+[data-testid="stMainMenu"], [data-testid="stAppDeployButton"] {{ display: none !important; }}
 html {{ font-size: {FONT_PX}px; }}
-.js-plotly-plot .main-svg text {{ font-size: {PLOT_PX}px !important; }}
 [data-testid="stMainBlockContainer"] {{ padding-top: 3rem; padding-left: 1.5rem; padding-right: 1.5rem; }}
 </style>
 """

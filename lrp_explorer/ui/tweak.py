@@ -200,7 +200,7 @@ def tweak_control(*, x: tuple[float, ...] | None = None, box: tuple[float, float
 
 def _pickers(net: Network, target: str) -> None:
     c1, c2 = st.columns([1, 2])
-    c1.selectbox("Tweak layer", list(range(len(net.layers))), key=LAYER, on_change=_on_layer,
+    c1.selectbox("Layer", list(range(len(net.layers))), key=LAYER, on_change=_on_layer,
                  format_func=lambda k: f"layer {k}")
     c2.selectbox("Parameter", [t.text for t in targets_of_layer(net, Target.parse(target).layer)],
                  key=TARGET, on_change=_on_target, format_func=lambda s: target_label(net, Target.parse(s)))
@@ -211,11 +211,11 @@ def _value_widgets() -> None:
     chosen = float(_live()["span"])
     span = max(chosen, abs(center) * 1e-6)  # a range float64 can resolve around large values
     spans = sorted({*SPANS, chosen})
-    s1, s2, s3 = st.columns([4, 3, 2])
-    s1.slider("Value", center - span, center + span, step=2 * span / STEPS, key=SLIDER,
+    st.slider("Value", center - span, center + span, step=2 * span / STEPS, key=SLIDER,
               on_change=_on_slider, format="%.4g")
+    s2, s3 = st.columns([3, 2])
     s2.number_input("Exact value", key=VALUE, on_change=_on_value, format="%.6g", step=span / 20)
-    s3.selectbox("Range ±", spans, key=SPAN, on_change=_on_span, format_func=lambda s: f"{s:g}")
+    s3.selectbox("Slider range ±", spans, key=SPAN, on_change=_on_span, format_func=lambda s: f"{s:g}")
     msg = _live().get("msg")
     if msg:
         st.error(msg)
@@ -231,15 +231,20 @@ def _buttons() -> None:
               disabled=preset is None, width="stretch")
 
 
-def panel(page: str, *, expanded: bool = True, box: tuple[float, float] | None = None) -> Network:
-    """The tweak control as a page shows it: the diagram beside the controls, the
-    "Copy link to this view" button, and the view written into the URL."""
+def side_panel(page: str, *, box: tuple[float, float] | None = None, height: int = 230) -> Network:
+    """The tweak control as a page shows it beside its main plot: the diagram,
+    the pickers, the value, undo/redo, and the "Copy link to this view" button;
+    then the view is written into the URL. Call it inside the page's fragment."""
     from lrp_explorer.ui import view
 
-    with st.expander("Tweak a weight or bias: click an edge or a unit in the diagram", expanded=expanded):
-        left, right = st.columns([3, 2])
-        with right:
-            net = tweak_control(diagram=left, box=box, height=260)
-            view.copy_link(page)
+    st.markdown("**Tweak a weight or bias** · click an edge or a unit")
+    net = tweak_control(box=box, height=height, font_size=11)
+    view.copy_link(page)
     view.write_url(page)
     return net
+
+
+def panel(page: str, *, expanded: bool = True, box: tuple[float, float] | None = None) -> Network:
+    """The tweak control in an expander (pages not yet laid out with :func:`page.main_and_tweak`)."""
+    with st.expander("Tweak a weight or bias: click an edge or a unit in the diagram", expanded=expanded):
+        return side_panel(page, box=box)

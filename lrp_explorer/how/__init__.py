@@ -1,0 +1,1 @@
+"""The "How it works" texts of the pages: formulas with their plain-words explanation."""

@@ -1,0 +1,70 @@
+"""The frame every page shares: the header and the live body.
+
+A page reads as its layout::
+
+    state.ensure_app()
+    page.header("Neuron importance", LEAD, how_it_works)
+
+    @st.fragment
+    def body() -> None:
+        ...  # settings, the tweak control beside the main plot, the results
+
+    body()
+
+:func:`header` draws the lesson bar (when a lesson is open), the one-time
+messages, the title with a one-line lead, and a folded "How it works"
+expander with the formulas and their plain-words explanation (open on the
+home page). Everything that depends on the network goes in the page's
+fragment, so a tweak, a click or a setting reruns only the body
+(``st.fragment``), never the header, the navigation or the other pages.
+
+:func:`main_and_tweak` splits the body's first row into the main plot and
+the tweak control beside it (:mod:`lrp_explorer.ui.tweak`), so both fit on a
+1280 × 800 screen without scrolling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from lrp_explorer.ui import lesson_nav, state
+
+HOW = "How it works"
+
+
+def header(title: str, lead: str, how: Callable[[], None] | None = None, *, how_open: bool = False) -> None:
+    """The lesson bar, messages, title, lead and the "How it works" expander."""
+    lesson_nav.bar()
+    state.show_flash()
+    st.title(title, anchor=False)
+    st.caption(lead)
+    if how is not None:
+        with st.expander(HOW, expanded=how_open, icon=":material/school:"):
+            how()
+
+
+def main_and_tweak(page: str, *, ratio: tuple[float, float] = (3.0, 2.0),
+                   box: tuple[float, float] | None = None) -> st.delta_generator.DeltaGenerator:
+    """Two columns: returns the main one; the tweak control (diagram, value,
+    undo/redo, copy link) fills the other. Call inside the page's fragment."""
+    from lrp_explorer.ui import tweak
+
+    main, side = st.columns(list(ratio), gap="medium")
+    with side:
+        tweak.side_panel(page, box=box)
+    return main
+
+
+def chart(fig: go.Figure, *, key: str, where: Any = None, **kwargs: Any) -> Any:
+    """``st.plotly_chart`` with the figure's text enlarged in presenter mode
+    (:func:`lrp_explorer.figures.scale.scaled_text`); returns the chart's event."""
+    from lrp_explorer.figures.scale import scaled_text
+    from lrp_explorer.ui import presenter
+
+    if presenter.active():
+        fig = scaled_text(fig, presenter.PLOT_SCALE)
+    return (where or st).plotly_chart(fig, key=key, **kwargs)
