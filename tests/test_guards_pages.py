@@ -11,7 +11,7 @@ from lrp_core import guards
 from lrp_core.errors import LRPError
 from lrp_core.network import Network, from_layers
 from lrp_core.presets import get_preset
-from tests.conftest import open_app_page
+from tests.conftest import open_app_page, page_charts
 
 
 def open_page(page: str, net: Network | None = None, x: tuple[float, ...] | None = None) -> AppTest:
@@ -36,7 +36,7 @@ def test_zero_output_says_nothing_to_explain(page: str) -> None:
     info = texts(at.info)
     assert "Nothing to explain" in info and "output 0 is 0 at this input" in info
     assert not at.error
-    assert not at.get("plotly_chart") and not at.dataframe  # nothing computed
+    assert not page_charts(at) and not at.dataframe  # nothing computed (the tweak diagram is not a result)
     assert at.session_state["lrp_network"].digest == net.digest
 
 
@@ -44,7 +44,7 @@ def test_zero_output_says_nothing_to_explain(page: str) -> None:
 def test_nonzero_output_computes_as_before(page: str) -> None:
     at = open_page(page)  # ancona-max at its default input: f(x) != 0
     assert "Nothing to explain" not in texts(at.info)
-    assert at.get("plotly_chart") and at.dataframe
+    assert page_charts(at) and at.dataframe
 
 
 # --- editor: health flags ---------------------------------------------------------------------------
@@ -113,7 +113,7 @@ def test_decomposition_page_refused_mcmc_run_keeps_the_page() -> None:
     at.number_input(key="dec_a_warmup").set_value(20)
     at.run()
     assert not at.exception and not at.error
-    assert at.get("plotly_chart") and at.dataframe
+    assert page_charts(at) and at.dataframe
 
 
 # --- the library check behind the decomposition page -----------------------------------------------
