@@ -74,7 +74,8 @@ def main() -> None:
     n_regions = len(fb.regions.regions) if fb.regions is not None else 0
 
     print(f"network {net.describe()}, box [-3, 3]², grid {N} × {N} = {N * N:,} points, "
-          f"{n_regions} linear regions; field times: best of {REPEATS}")
+          f"{n_regions} linear regions; field times: best of {REPEATS} (full-backward's includes enumerating "
+          "the regions)")
     print(f"{'method':<20} {'time [s]':>10} {'root searches':>14}")
     for m, t, s in rows:
         print(f"{m:<20} {t:>10.4f} {s:>14,}")
