@@ -87,12 +87,12 @@ def _directional(a: np.ndarray, c: np.ndarray, r: np.ndarray, weight: np.ndarray
     m_pos, m_neg = _modified(weight, rule, gamma)
     pos = c > 0
     abs_a = np.abs(a)
-    d = np.where(pos, a @ m_pos.T, a @ m_neg.T)
+    wv = c * np.where(pos, a @ m_pos.T, a @ m_neg.T)
     size = np.abs(c) * np.where(pos, abs_a @ np.abs(m_pos).T, abs_a @ np.abs(m_neg).T)
-    wv = c * d
     t = r / np.where(wv == 0, 1.0, wv)
-    reach = np.abs(t) * (abs_a.max(axis=1, keepdims=True) * (1.0 + gamma if rule == "γ" else 1.0))
-    found = (wv != 0) & (np.abs(wv) > DEGENERATE_RTOL * size) & np.isfinite(reach)
+    # a root: w·v not degenerate (so not 0) and a finite distance |t|·|v| (|v_i| ≤ (1 + γ)·max|a|)
+    reach = (1.0 + gamma if rule == "γ" else 1.0) * abs_a.max(axis=1, keepdims=True)
+    found = (np.abs(wv) > DEGENERATE_RTOL * size) & np.isfinite(t * reach)
     q = np.where(found, t * c, 0.0)
     passed = a * (np.where(pos, q, 0.0) @ m_pos + np.where(pos, 0.0, q) @ m_neg)
     return passed, np.where(found, r - t * wv, r)
@@ -114,32 +114,44 @@ def _zero(a: np.ndarray, c: np.ndarray, r: np.ndarray, weight: np.ndarray, bias:
     return a * (np.where(found, c, 0.0) @ weight), np.where(found, c * bias, r)
 
 
-def _layer(a: np.ndarray, upper: np.ndarray, weight: np.ndarray, bias: np.ndarray, relu: bool, rule: str,
-           gamma: float) -> tuple[np.ndarray, np.ndarray]:
-    """One layer down: relevance on the layer's input (N, d) and what stays behind (N,)."""
-    z = a @ weight.T + bias
-    out = np.maximum(z, 0.0) if relu else z
-    live = out != 0
-    c = np.divide(upper, out, out=np.zeros_like(out), where=live)
-    lost = np.where(c == 0, upper, 0.0).sum(axis=1)  # R of a unit that is off (0 where R = 0)
-    r = c * z
+@dataclass(frozen=True)
+class _Step:
+    """Layer k's forward values at the batch and what its rule needs."""
+
+    a: np.ndarray  # input (N, d)
+    z: np.ndarray  # pre-activation (N, n)
+    out: np.ndarray  # output (N, n)
+    weight: np.ndarray
+    bias: np.ndarray
+
+
+def _layer(step: _Step, upper: np.ndarray, rule: str, gamma: float) -> tuple[np.ndarray, np.ndarray]:
+    """One layer down: relevance on the layer's input (N, d) and what stays behind (N,):
+    the unresolved part of each explained neuron, and all of a unit's R where ``c = 0``
+    (the unit is off)."""
+    c = np.divide(upper, step.out, out=np.zeros_like(upper), where=step.out != 0)
+    r = c * step.z
     if rule == "w²":
-        passed, unres = _w2(a, c, r, weight)
+        passed, unres = _w2(step.a, c, r, step.weight)
     elif rule == "0":
-        passed, unres = _zero(a, c, r, weight, bias)
+        passed, unres = _zero(step.a, c, r, step.weight, step.bias)
     else:
-        passed, unres = _directional(a, c, r, weight, rule, gamma)
-    return passed, np.where(c != 0, unres, 0.0).sum(axis=1) + lost
+        passed, unres = _directional(step.a, c, r, step.weight, rule, gamma)
+    return passed, np.where(c != 0, unres, upper).sum(axis=1)
 
 
-def train_free(network: Network, x: Tensor, target: int = 0, *, rule: str = "z+",
-               gamma: float = 0.25) -> TrainFree:
-    """Train-free relevance of output ``target`` for every row of ``x`` (N, n_inputs).
+def _forward(arrays: tuple[tuple[np.ndarray, np.ndarray], ...], relu: list[bool], x: np.ndarray) -> list[_Step]:
+    steps = []
+    a = x
+    for (w, b), is_relu in zip(arrays, relu, strict=True):
+        z = a @ w.T + b
+        out = np.maximum(z, 0.0) if is_relu else z
+        steps.append(_Step(a, z, out, w, b))
+        a = out
+    return steps
 
-    ``rule`` is one of :data:`TRAIN_FREE_RULES` (registered names; see the
-    module docstring for each formula); ``gamma`` is γ of the γ rule. The
-    arithmetic runs on float64 NumPy arrays (one call per step for the whole
-    batch: at these widths a NumPy call costs a fraction of a torch call)."""
+
+def _check(network: Network, x: Tensor, target: int, rule: str, gamma: float) -> None:
     if rule not in TRAIN_FREE_RULES:
         raise LRPError(f"train-free rule must be one of: {', '.join(TRAIN_FREE_RULES)} (not {rule!r}); "
                        "zB and pinv run through lrp_core.decompose")
@@ -149,19 +161,26 @@ def train_free(network: Network, x: Tensor, target: int = 0, *, rule: str = "z+"
         raise LRPError(f"x must be a float64 tensor of shape (N, {network.n_inputs})")
     if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < network.n_outputs:
         raise LRPError(f"target must be in 0..{network.n_outputs - 1}, not {target!r}")
-    layers = [(layer.weight.detach().to(DTYPE).numpy(), layer.bias.detach().to(DTYPE).numpy(), layer.is_relu)
-              for layer in network.layers]
-    points = [x.detach().numpy()]
-    for w, b, relu in layers:
-        z = points[-1] @ w.T + b
-        points.append(np.maximum(z, 0.0) if relu else z)
-    output = points[-1][:, target].copy()
-    upper = np.zeros_like(points[-1])
+
+
+def train_free(network: Network, x: Tensor, target: int = 0, *, rule: str = "z+",
+               gamma: float = 0.25) -> TrainFree:
+    """Train-free relevance of output ``target`` for every row of ``x`` (N, n_inputs).
+
+    ``rule`` is one of :data:`TRAIN_FREE_RULES` (registered names; see the
+    module docstring for each formula); ``gamma`` is γ of the γ rule. The
+    arithmetic runs on float64 NumPy arrays (``network.arrays``; one call
+    per step for the whole batch: at these widths a NumPy call costs a
+    fraction of a torch call). Nothing else is computed: no root
+    diagnostics, no per-neuron tables."""
+    _check(network, x, target, rule, gamma)
+    steps = _forward(network.arrays, [layer.is_relu for layer in network.layers], x.detach().numpy())
+    output = steps[-1].out[:, target].copy()
+    upper = np.zeros_like(steps[-1].out)
     upper[:, target] = output
     unresolved = np.zeros(x.shape[0])
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for k in range(len(layers) - 1, -1, -1):
-            w, b, relu = layers[k]
-            upper, lost = _layer(points[k], upper, w, b, relu, rule, float(gamma))
+        for step in reversed(steps):
+            upper, lost = _layer(step, upper, rule, float(gamma))
             unresolved += lost
     return TrainFree(rule, target, torch.from_numpy(upper), torch.from_numpy(unresolved), torch.from_numpy(output))

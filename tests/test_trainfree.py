@@ -109,3 +109,16 @@ def test_z_plus_equals_captum_alpha1_beta0_on_random_nets() -> None:
             torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-9)
             checked += int(keep.sum())
     assert checked > 500
+
+
+@pytest.mark.parametrize("rule", ["z+", "x"])
+def test_a_near_zero_denominator_leaves_the_neuron_unresolved(rule: str) -> None:
+    # h = relu(x1 + x2 + 0.5), f = h; at x = (1, −1 + 1e-14) the hidden neuron's D = Σ M_i a_i = 1e-14
+    # is below 1e-12 of Σ|M_i a_i| = 2: no root, its relevance 0.5 stays unresolved (not ±5e13 passed down)
+    net = from_layers([[[1.0, 1.0]], [[1.0]]], [[0.5], [0.0]], ["relu", "linear"])
+    x = torch.tensor([[1.0, -1.0 + 1e-14]], dtype=DTYPE)
+    got = train_free(net, x, 0, rule=rule)
+    assert got.relevance.tolist() == [[0.0, 0.0]]
+    assert float(got.unresolved[0]) == pytest.approx(0.5, abs=1e-13)
+    dec = decompose(net, x[0], 0, mode="train-free", spec=FinderSpec.of("rule", rule=rule))
+    torch.testing.assert_close(got.relevance[0], dec.input_relevance, rtol=0, atol=1e-12)
