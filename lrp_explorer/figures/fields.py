@@ -46,6 +46,29 @@ def _limit(values: np.ndarray) -> float:
     return m if m > 0 else 1.0
 
 
+def _overlays(lines: tuple[list[float | None], list[float | None]] | None, point: Sequence[float],
+              grid: tuple[Sequence[float], Sequence[float]] | None, first: bool) -> list[go.Scatter]:
+    """One panel's region boundaries, x and click grid (legend entries on the first panel only)."""
+    out = []
+    if lines is not None:
+        out.append(go.Scatter(
+            x=lines[0], y=lines[1], mode="lines", name="region boundaries", legendgroup="regions",
+            showlegend=first, line={"color": "rgba(40,40,40,0.55)", "width": 1}, hoverinfo="skip",
+        ))
+    out.append(go.Scatter(
+        x=[float(point[0])], y=[float(point[1])], mode="markers", name="x", legendgroup="x", showlegend=first,
+        marker={"color": "gold", "size": 13, "symbol": "star", "line": {"color": "black", "width": 1.5}},
+        hovertemplate="x=(%{x:.4f}, %{y:.4f})<extra></extra>",
+    ))
+    if grid is not None:
+        out.append(go.Scatter(
+            x=list(grid[0]), y=list(grid[1]), mode="markers", name=GRID_NAME, showlegend=False,
+            marker={"color": "rgba(0,0,0,0.05)", "size": 7},
+            hovertemplate="click to move x here<br>(%{x:.3f}, %{y:.3f})<extra></extra>",
+        ))
+    return out
+
+
 def field_figure(
     field: Field,
     point: Sequence[float],
@@ -60,39 +83,21 @@ def field_figure(
     positions (flattened x, y)."""
     regions = regions if regions is not None else field.regions
     fig = make_subplots(rows=1, cols=3, subplot_titles=PANEL_TITLES, horizontal_spacing=0.09)
-    r_lim = _limit(field.relevance)
-    u = field.unresolved
-    u_lim = _limit(u)
+    r_lim, u = _limit(field.relevance), field.unresolved
     xs, ys = field.xs.tolist(), field.ys.tolist()
     values = (field.relevance[..., 0], field.relevance[..., 1], u)
     lines = boundary_lines(regions) if regions is not None else None
+    x0, x1, y0, y1 = field.box
     for col, (name, z) in enumerate(zip(PANELS, values, strict=True), start=1):
-        lim = u_lim if name == "unresolved" else r_lim
+        lim = _limit(u) if name == "unresolved" else r_lim
         domain = fig.layout[f"xaxis{'' if col == 1 else col}"].domain
         fig.add_trace(go.Heatmap(
             x=xs, y=ys, z=z.tolist(), name=name, colorscale="RdBu_r", zmid=0.0, zmin=-lim, zmax=lim,
             colorbar={"title": {"text": name}, "x": float(domain[1]) + 0.005, "len": 0.85, "thickness": 10},
             hovertemplate="x₁=%{x:.3f}<br>x₂=%{y:.3f}<br>" + name + "=%{z:.4g}<extra></extra>",
         ), row=1, col=col)
-        if lines is not None:
-            fig.add_trace(go.Scatter(
-                x=lines[0], y=lines[1], mode="lines", name="region boundaries", legendgroup="regions",
-                showlegend=col == 1, line={"color": "rgba(40,40,40,0.55)", "width": 1}, hoverinfo="skip",
-            ), row=1, col=col)
-        fig.add_trace(go.Scatter(
-            x=[float(point[0])], y=[float(point[1])], mode="markers", name="x", legendgroup="x",
-            showlegend=col == 1,
-            marker={"color": "gold", "size": 13, "symbol": "star", "line": {"color": "black", "width": 1.5}},
-            hovertemplate="x=(%{x:.4f}, %{y:.4f})<extra></extra>",
-        ), row=1, col=col)
-        if grid is not None:
-            fig.add_trace(go.Scatter(
-                x=list(grid[0]), y=list(grid[1]), mode="markers", name=GRID_NAME, showlegend=False,
-                marker={"color": "rgba(0,0,0,0.05)", "size": 7},
-                hovertemplate="click to move x here<br>(%{x:.3f}, %{y:.3f})<extra></extra>",
-            ), row=1, col=col)
-    x0, x1, y0, y1 = field.box
-    for col in range(1, 4):
+        for trace in _overlays(lines, point, grid, first=col == 1):
+            fig.add_trace(trace, row=1, col=col)
         fig.update_xaxes(range=[x0, x1], title_text="x₁", constrain="domain", row=1, col=col)
         fig.update_yaxes(range=[y0, y1], title_text="x₂" if col == 1 else None,
                          scaleanchor=f"x{'' if col == 1 else col}", scaleratio=1, row=1, col=col)
