@@ -30,7 +30,7 @@ from typing import Any
 import torch
 
 from lrp_core.errors import LRPError
-from lrp_core.network import MAX_ABS_VALUE, Network, type_name
+from lrp_core.network import MAX_ABS_VALUE, Network, segment_map, type_name
 
 Tensor = torch.Tensor
 
@@ -107,7 +107,7 @@ def precision_report(net: Network, x: Sequence[float] | Tensor, *, rtol: float =
     t32 = net.forward(xs, dtype=torch.float32)
     out64 = t64.output
     out32 = t32.output.to(torch.float64)
-    amap = net.affine_map(xs)
+    amap = segment_map(net, xs).output()
     scale = (amap.weight * xs).abs().sum(-1) + amap.bias.abs()
     tiny = torch.finfo(torch.float64).tiny
     diff = (out32 - out64).abs()

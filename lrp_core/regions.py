@@ -39,6 +39,7 @@ import torch
 
 from lrp_core.errors import LRPError
 from lrp_core.network import AffineMap, Network
+from lrp_core.network.segment import Map, evaluate, layer_map, masked
 from lrp_core.plane import Box, Slice, check_box
 
 Tensor = torch.Tensor
@@ -135,30 +136,25 @@ def _split(poly: Poly, a0: float, a1: float, c: float, tol: float) -> tuple[Poly
     return pos, neg
 
 
-def _layers_as_arrays(
-    network: Network, start: int, stop: int | None, slice_: Slice | None
-) -> list[tuple[np.ndarray, np.ndarray, bool]]:
-    layers = network.layers[start : (len(network.layers) if stop is None else stop)]
-    if not layers:
-        raise LRPError(f"no layers in range {start}..{stop}")
-    out = [(layer.weight.numpy().astype(np.float64), layer.bias.numpy().astype(np.float64), layer.is_relu)
-           for layer in layers]
-    w0, b0, r0 = out[0]
+def _plane_map(network: Network, start: int, slice_: Slice | None) -> Map | None:
+    """The plane's coordinates as layer ``start``'s input: the slice's affine
+    map ``a + s·u + t·v``, or None (the identity) for a 2-input layer."""
+    d = network.layers[start].n_in
     if slice_ is not None:
-        if slice_.dim != w0.shape[1]:
-            raise LRPError(f"the slice lives in {slice_.dim} dimensions, layer {start} has {w0.shape[1]} inputs")
-        basis = slice_.basis.numpy()
-        out[0] = (w0 @ basis, w0 @ slice_.origin.numpy() + b0, r0)
-    elif w0.shape[1] != 2:
+        if slice_.dim != d:
+            raise LRPError(f"the slice lives in {slice_.dim} dimensions, layer {start} has {d} inputs")
+        return slice_.basis.to(DTYPE).numpy(), slice_.origin.to(DTYPE).numpy()
+    if d != 2:
         raise LRPError(
-            f"regions in the plane need 2 inputs, but layer {start} has {w0.shape[1]}; "
+            f"regions in the plane need 2 inputs, but layer {start} has {d}; "
             "give a 2-D slice (a point and two directions)"
         )
-    return out
+    return None
 
 
-#: a polygon during the splitting: (vertices, map M (units × 2), offset c, pattern masks so far)
-Piece = tuple[Poly, np.ndarray, np.ndarray, list[np.ndarray]]
+#: a polygon during the splitting: (vertices, the previous layer's output as an affine map of the
+#: plane coordinates (None: the coordinates themselves), pattern masks so far)
+Piece = tuple[Poly, Map | None, list[np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -193,11 +189,10 @@ def _through_layer(item: Piece, w: np.ndarray, b: np.ndarray, relu: bool, tols: 
                    n_done: int) -> list[Piece]:
     """One polygon through one layer: split where a unit's zero line crosses
     it, then each piece's pattern (read at an interior point) and the next map."""
-    poly, m, c, bits = item
-    a_mat = w @ m
-    a_vec = w @ c + b
+    poly, below, bits = item
+    a_mat, a_vec = layer_map(w, b, below)
     if not relu:
-        return [(poly, a_mat, a_vec, bits)]
+        return [(poly, (a_mat, a_vec), bits)]
     tol = SIGN_TOL * (np.abs(a_mat).sum(axis=1) * tols.extent + np.abs(a_vec))
     z = np.array(poly) @ a_mat.T + a_vec
     crossing = np.nonzero((z.max(axis=0) > tol) & (z.min(axis=0) < -tol))[0].tolist()
@@ -206,15 +201,15 @@ def _through_layer(item: Piece, w: np.ndarray, b: np.ndarray, relu: bool, tols: 
     for piece in pieces:
         k = len(piece)
         inner = np.array((sum(p[0] for p in piece) / k, sum(p[1] for p in piece) / k))
-        active = (a_mat @ inner + a_vec) > 0
-        mask = active.astype(np.float64)
-        out.append((piece, a_mat * mask[:, None], a_vec * mask, [*bits, active]))
+        active = evaluate((a_mat, a_vec), inner) > 0
+        out.append((piece, masked((a_mat, a_vec), active), [*bits, active]))
     return out
 
 
 def _region(item: Piece) -> Region:
     """A finished piece as a :class:`Region` (counter-clockwise vertices)."""
-    poly, m, c, bits = item
+    poly, below, bits = item
+    m, c = below if below is not None else (np.eye(2), np.zeros(2))
     area = _polygon_area(poly)
     arr = np.array(poly, dtype=np.float64)
     if area < 0:  # keep counter-clockwise order
@@ -246,8 +241,9 @@ def linear_regions(
         raise LRPError(f"layer range {start}..{stop_ - 1} is outside 0..{n_layers - 1}")
     x0, x1, y0, y1 = box
     tols = _Tolerances(max(abs(x0), abs(x1), abs(y0), abs(y1)), SLIVER_TOL * (x1 - x0) * (y1 - y0), max_regions)
-    current: list[Piece] = [([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], np.eye(2), np.zeros(2), [])]
-    for w, b, relu in _layers_as_arrays(network, start, stop_, slice):
+    current: list[Piece] = [([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], _plane_map(network, start, slice), [])]
+    layers = zip(network.layers[start:stop_], network.arrays[start:stop_], strict=True)
+    for w, b, relu in ((w, b, layer.is_relu) for layer, (w, b) in layers):
         nxt: list[Piece] = []
         for item in current:
             nxt += _through_layer(item, w, b, relu, tols, len(nxt))

@@ -20,6 +20,7 @@ from lrp_core.network import (
     from_dict,
     from_layers,
     from_sequential,
+    segment_map,
 )
 
 
@@ -129,12 +130,20 @@ def test_batched_affine_map_equals_pointwise(net: Network) -> None:
         assert torch.allclose(batched.bias[i], single.bias, atol=1e-14)
 
 
-def test_preactivation_maps_reproduce_every_layer(net: Network) -> None:
-    x = torch.randn(net.n_inputs, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
-    maps = net.preactivation_maps(x)
-    tr = net.forward(x)
-    for m, z in zip(maps, tr.pre):
-        assert torch.allclose(m(x), z, atol=1e-12)
+def test_segment_map_reproduces_every_layer(net: Network) -> None:
+    """Each layer's pre-activation map gives the forward pass's z at the point (one point and a batch),
+    and its pattern is the network's own (z > 0)."""
+    X = torch.randn(5, net.n_inputs, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    for x in (X[0], X):
+        smap = segment_map(net, x)
+        tr = net.forward(x)
+        for m, (w, b) in enumerate(smap.pre):
+            z = (torch.from_numpy(w) @ x.unsqueeze(-1)).squeeze(-1) + torch.from_numpy(b)
+            assert torch.allclose(z, tr.pre[m], atol=1e-12)
+        for act, pat, layer in zip(smap.active, net.pattern(x), net.layers, strict=True):
+            assert (act is None) == (not layer.is_relu)
+            if act is not None:
+                assert torch.equal(torch.from_numpy(act), pat)
 
 
 def test_pattern_marks_zero_as_inactive() -> None:

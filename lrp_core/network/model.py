@@ -211,57 +211,20 @@ class Network:
         ]
         return "".join(bits)
 
-    def preactivation_maps(
-        self,
-        x: Tensor | Sequence[float],
-        *,
-        start: int = 0,
-        stop: int | None = None,
-        dtype: torch.dtype = torch.float64,
-    ) -> tuple[AffineMap, ...]:
-        """For each layer m from ``start`` on, the affine map from layer
-        ``start``'s input to layer m's pre-activation, valid on the linear
-        segment that contains ``x``. ``x`` may be batched (B, d)."""
-        layers = self._slice(start, stop)
-        a = as_tensor(x, dtype)
-        d = a.shape[-1]
-        batch = a.shape[:-1]
-        m = torch.eye(d, dtype=dtype).expand(*batch, d, d)
-        c = torch.zeros(*batch, d, dtype=dtype)
-        maps: list[AffineMap] = []
-        for layer in layers:
-            w = layer.weight.to(dtype)
-            wm = w @ m  # (o, d_prev) @ (..., d_prev, d) -> (..., o, d)
-            bm = c @ w.T + layer.bias.to(dtype)
-            maps.append(AffineMap(wm, bm))
-            if layer.is_relu:
-                z = (wm @ a.unsqueeze(-1)).squeeze(-1) + bm
-                mask = (z > 0).to(dtype)
-                m = wm * mask.unsqueeze(-1)
-                c = bm * mask
-            else:
-                m, c = wm, bm
-        return tuple(maps)
-
     def affine_map(
         self,
         x: Tensor | Sequence[float],
         *,
         start: int = 0,
         stop: int | None = None,
-        dtype: torch.dtype = torch.float64,
     ) -> AffineMap:
         """The network's output (after the last activation) as an affine map of
-        layer ``start``'s input on the segment that contains ``x``: effective
-        weight ``D_L W_L ... D_k W_k`` and the matching bias."""
-        layers = self._slice(start, stop)
-        last = self.preactivation_maps(x, start=start, stop=stop, dtype=dtype)[-1]
-        if not layers[-1].is_relu:
-            return last
-        a = as_tensor(x, dtype)
-        z = last(a)
-        mask = (z > 0).to(dtype)
-        return AffineMap(last.weight * mask.unsqueeze(-1), last.bias * mask)
+        layer ``start``'s input on the segment that contains ``x`` (batched if
+        x is): effective weight ``D_L W_L ... D_k W_k`` and the matching bias,
+        float64 (:func:`lrp_core.network.segment.segment_map`)."""
+        from lrp_core.network.segment import segment_map
+
+        return segment_map(self, x, start=start, stop=stop).output()
 
     def sub(self, start: int, stop: int | None = None) -> Network:
         """The sub-network of layers ``start..stop-1``."""

@@ -18,6 +18,10 @@ root-finding page and the layer-by-layer decompositions:
   (The decompositions use ``segment_stop > stop`` when the head holds values
   that are constant only on the segment of everything above.)
 
+The segment and the affine map on it come from the point's
+:class:`~lrp_core.network.SegmentMap` (:func:`lrp_core.network.segment_map`,
+the one implementation of that map), built once per problem.
+
 Every finder in :data:`FINDERS` has the signature
 ``finder(problem, *, generator=None, progress=None, **params) -> RootResult``.
 """
@@ -34,56 +38,12 @@ import numpy as np
 import torch
 
 from lrp_core.errors import LRPError
-from lrp_core.network import AffineMap, Network
+from lrp_core.network import AffineMap, Network, Segment, SegmentMap
+from lrp_core.network import segment_map as map_segment
 from lrp_core.registry import Registry
 
 Tensor = torch.Tensor
 DTYPE = torch.float64
-
-
-@dataclass(frozen=True, eq=False)
-class Segment:
-    """The closure of a linear segment as ``G a <= g`` (one row per ReLU unit of
-    layers ``start .. stop-1``), with the pattern that defines it."""
-
-    start: int
-    stop: int
-    pattern: tuple[Tensor, ...]
-    G: Tensor
-    g: Tensor
-
-    @property
-    def pattern_string(self) -> str:
-        if not self.pattern:
-            return ""
-        bits = np.concatenate([m.reshape(-1).numpy() for m in self.pattern]).astype(np.uint8)
-        return (bits + ord("0")).tobytes().decode("ascii")
-
-    def slack(self, a: Tensor) -> Tensor:
-        """``g - G a`` per constraint (>= 0 inside the closure); batched."""
-        return self.g - torch.einsum("cd,...d->...c", self.G, a.to(DTYPE))
-
-    @cached_property
-    def row_scale(self) -> Tensor:
-        """``max(‖G_c‖, 1)`` per constraint row (computed once; used by
-        :meth:`contains_closure`)."""
-        G = self.G.numpy()
-        return torch.from_numpy(np.maximum(np.sqrt((G * G).sum(axis=1)), 1.0))
-
-    def closure_mask(self, X: np.ndarray, tol: float = 1e-9) -> np.ndarray:
-        """:meth:`contains_closure` for float64 NumPy points (n, d) -> (n,)
-        bools, same tolerance (the hot paths' variant)."""
-        G, g = self.G.numpy(), self.g.numpy()
-        if G.shape[0] == 0:
-            return np.ones(X.shape[0], dtype=bool)
-        scale = self.row_scale.numpy()[None, :] * (1.0 + np.abs(X).max(axis=1, keepdims=True))
-        return (g - X @ G.T >= -tol * scale).all(axis=1)
-
-    def contains_closure(self, a: Tensor, tol: float = 1e-9) -> Tensor:
-        """Whether ``a`` (batched) lies in the closure, up to ``tol`` scaled by
-        each constraint row's norm (by :meth:`closure_mask`)."""
-        flat = a.detach().to(DTYPE).reshape(-1, a.shape[-1]).numpy()
-        return torch.from_numpy(self.closure_mask(flat, tol)).reshape(a.shape[:-1])
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,6 +60,9 @@ class RootProblem:
     segment_stop: int
     nonnegative: bool = False
     box: tuple[Tensor, Tensor] | None = None
+    #: the point's segment map (layers ``layer .. segment_stop-1``) when it is already known
+    #: (:meth:`select` passes its own); computed on first use otherwise
+    known_map: SegmentMap | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         n = len(self.network.layers)
@@ -116,6 +79,9 @@ class RootProblem:
         n_out = self.network.layers[self.stop - 1].n_out
         if self.head.shape[1] != n_out or self.head.shape[0] != len(self.neurons):
             raise LRPError("head must be (explained neurons × outputs of layer stop-1)")
+        known = self.known_map
+        if known is not None and (known.start, known.stop, known.point.shape) != (self.layer, self.segment_stop, (d,)):
+            raise LRPError("the known segment map belongs to other layers or another point shape")
 
     @property
     def dim(self) -> int:
@@ -134,41 +100,23 @@ class RootProblem:
         return self.relevance(self.point)
 
     @cached_property
-    def pieces(self) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray | None], ...]:
-        """One pass over layers ``layer .. segment_stop-1`` at a, in float64
-        NumPy (for networks this small a NumPy call costs a fraction of a
-        torch call): per layer m, ``(W', b', active)`` with ``W' a' + b'``
-        layer m's pre-activation as a function of the layer input on a's
-        segment, and ``active`` a's units with ``z > 0`` (None for a linear
-        layer). The segment and the output map are both read from it."""
-        a = self.point.to(DTYPE).numpy()
-        m: np.ndarray | None = None  # None: the identity (layer k's own map is its weight and bias)
-        c = np.zeros(a.shape[0])
-        out: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
-        layers = self.network.layers[self.layer : self.segment_stop]
-        for layer, (w, b) in zip(layers, self.network.arrays[self.layer : self.segment_stop], strict=True):
-            if m is None:
-                wm, bm = w + 0.0, b + 0.0  # writable copies (+ 0.0 as the identity product gives: no -0.0)
-            else:
-                wm = w @ m
-                bm = c @ w.T + b
-            if layer.is_relu:
-                active = wm @ a + bm > 0
-                m, c = wm * active[:, None], bm * active
-                out.append((wm, bm, active))
-            else:
-                m, c = wm, bm
-                out.append((wm, bm, None))
-        return tuple(out)
+    def segment_map(self) -> SegmentMap:
+        """Layers ``layer .. segment_stop-1`` on a's segment (:func:`lrp_core.network.segment_map`):
+        the segment and the output map are both read from it."""
+        if self.known_map is not None:
+            return self.known_map
+        return map_segment(self.network, self.point, start=self.layer, stop=self.segment_stop)
+
+    @property
+    def segment(self) -> Segment:
+        """The closure of a's segment as inequalities ``G a' <= g``."""
+        return self.segment_map.segment
 
     @cached_property
     def output_map(self) -> AffineMap:
         """The sub-network's output (layers ``layer .. stop-1``) on a's segment
-        as an affine map of the layer input (computed once, from :attr:`pieces`)."""
-        wm, bm, active = self.pieces[self.stop - 1 - self.layer]
-        if active is not None:
-            wm, bm = wm * active[:, None], bm * active
-        return AffineMap(torch.from_numpy(wm), torch.from_numpy(bm))
+        as an affine map of the layer input (computed once)."""
+        return self.segment_map.output(self.stop)
 
     @cached_property
     def affine(self) -> AffineMap:
@@ -182,35 +130,14 @@ class RootProblem:
 
     def select(self, rows: Sequence[int]) -> RootProblem:
         """The same problem for the explained rows ``rows`` only (in that
-        order). It shares this problem's segment and output map instead of
-        computing them again (they do not depend on the head), so it gives
-        exactly the results of a freshly built problem, faster."""
+        order). It shares this problem's segment map (it does not depend on
+        the head), so it gives exactly the results of a freshly built problem."""
         idx = [int(r) for r in rows]
-        sub = RootProblem(
+        return RootProblem(
             self.network, self.layer, self.point, self.stop, self.head[idx], self.offset[idx],
             tuple(self.neurons[r] for r in idx), self.segment_stop, nonnegative=self.nonnegative, box=self.box,
+            known_map=self.segment_map,
         )
-        # fill the cached properties (frozen dataclass: through __dict__, as cached_property does)
-        sub.__dict__["pieces"] = self.pieces
-        sub.__dict__["segment"] = self.segment
-        sub.__dict__["output_map"] = self.output_map
-        return sub
-
-    @cached_property
-    def segment(self) -> Segment:
-        pattern = []
-        rows, rhs = [], []
-        for wm, bm, active in self.pieces:
-            if active is None:
-                continue
-            pattern.append(torch.from_numpy(active))
-            sign = np.where(active, 1.0, -1.0)  # +1 active (z >= 0), -1 inactive (z <= 0)
-            rows.append(-sign[:, None] * wm)
-            rhs.append(sign * bm)
-        d = self.dim
-        G = torch.from_numpy(np.concatenate(rows)) if rows else torch.zeros(0, d, dtype=DTYPE)
-        g = torch.from_numpy(np.concatenate(rhs)) if rhs else torch.zeros(0, dtype=DTYPE)
-        return Segment(self.layer, self.segment_stop, tuple(pattern), G, g)
 
     def relevance_np(self, a: np.ndarray) -> np.ndarray:
         """:meth:`relevance` for float64 NumPy points (n, d) -> (n, n_explained)."""
