@@ -267,3 +267,13 @@ def test_the_package_keeps_every_public_name_of_the_old_module() -> None:
     net = from_layers([[[1.0, 2.0]], [[3.0]]], [[0.5], [0.0]], ["relu", "linear"])
     assert net.with_unit_added(0).same_weights(edit.with_unit_added(net, 0))
     assert net.to_dict() == schema.to_dict(net)
+
+
+def test_segment_map_of_a_batch_is_batched_even_for_one_linear_layer() -> None:
+    net = from_layers([[[1.0, -2.0], [0.5, 3.0]]], [[0.25, -1.0]], ["linear"])
+    X = torch.tensor([[1.0, 2.0], [-3.0, 0.5], [0.0, 0.0]], dtype=torch.float64)
+    amap = net.affine_map(X)
+    assert amap.weight.shape == (3, 2, 2) and amap.bias.shape == (3, 2)
+    torch.testing.assert_close(amap(X), net(X), rtol=0, atol=0)
+    with pytest.raises(LRPError, match="one point, not a batch"):
+        _ = segment_map(net, X).segment
