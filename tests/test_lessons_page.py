@@ -51,6 +51,16 @@ def test_opening_a_step_sets_network_page_and_view() -> None:
     assert at.query_params["lesson"] == [SLUG] or at.query_params["lesson"] == SLUG
     # the importance page ran with the step's methods
     assert at.multiselect(key="imp_methods").value == ["gradient", "taylor"]
+    # the step's page carries the slim lesson bar: title, step k/n, previous/next
+    assert "step 5/7" in texts(at)
+    at.switch_page("pages/importance.py")  # AppTest's own page follows the script's switch_page only for one run
+    at.run()
+    at.button(key="lesson_bar_next").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["lesson_current"] == (SLUG, 6) and "step 6/7" in texts(at)
+    at.button(key="lesson_bar_leave").click().run()
+    assert "lesson_current" not in at.session_state and "step 6/7" not in texts(at)
+    assert at.session_state["lrp_network"].name == "ancona-max"  # leaving keeps the state
 
 
 def test_lesson_bar_from_the_url() -> None:

@@ -194,6 +194,23 @@ def test_structure_buttons(ancona: Network) -> None:
     assert not at.exception and not at.error
 
 
+def test_units_box_sets_the_count_in_one_edit(ancona: Network) -> None:
+    """Issue 12 item 16: ten rapid clicks on "Add unit" added one unit. The Units box takes the count the
+    clicks end at (the frontend adds up +/- clicks into one value), so 4 -> 14 is one edit of ten units."""
+    at = open_editor()
+    at.number_input(key="editor_units0").set_value(14).run()
+    net = network(at)
+    expected = ancona
+    for _ in range(10):
+        expected = expected.with_unit_added(0)
+    assert net.widths == [2, 14, 1] and net.same_weights(expected)
+    assert at.number_input(key="editor_units0").value == 14
+    assert any("now has 14 units" in str(t.value) for t in at.toast)
+    at.number_input(key="editor_units0").set_value(3).run()  # shrinking drops the last units
+    assert network(at).same_weights(ancona.with_unit_removed(0, 3))
+    assert not at.exception and not at.error
+
+
 def test_activation_change(ancona: Network) -> None:
     at = open_editor()
     at.selectbox(key=f"editor_act1_r{rev(at)}").select("relu").run()

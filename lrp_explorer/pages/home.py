@@ -1,51 +1,40 @@
-"""Home: what the tool is, what each page does, and the two papers."""
+"""Home: what the tool is, the two papers' ideas, where to start."""
 
 import streamlit as st
 
-from lrp_explorer.ui import state
+from lrp_explorer.how.home import how
+from lrp_explorer.ui import page, state
+
+LEAD = ("An interactive explorer of attribution methods on small ReLU networks, computed live with PyTorch. "
+        "Tweak a weight on any page and watch the explanations move; every number is computed from the network "
+        "you see, in float64 where exactness is claimed.")
 
 state.ensure_app()
-state.show_flash()
+page.header("LRP Explorer", LEAD, how, how_open=True)
 net = state.get_network()
+st.info(f"Current network: **{net.name}** ({net.describe()}, {net.n_params} parameters). "
+        "The link in your address bar opens this exact network and view.")
 
-st.title("LRP Explorer")
+st.subheader("Where to start")
+start = st.columns(3)
+start[0].page_link("pages/lessons.py", label="Lessons: both papers step by step", icon=":material/school:")
+start[1].page_link("pages/importance.py", label="Neuron importance (Ancona et al., Fig. 1)",
+                   icon=":material/bar_chart:")
+start[2].page_link("pages/roots.py", label="Root finding (Sixt & Landgraf)", icon=":material/my_location:")
 st.markdown(
     """
-An interactive explorer of attribution methods on small ReLU networks, computed
-live with PyTorch. Edit a network's weights and watch the explanations move.
-Every number on these pages is computed from the network you see, in float64
-where exactness is claimed.
-"""
-)
-st.info(
-    f"Current network: **{net.name}** ({net.describe()}, {net.n_params} parameters). "
-    "The link in your address bar opens this exact network."
-)
-st.markdown(
-    """
-### Pages
+- **Network editor**: pick a preset, edit every weight and bias, add or remove units and layers, import or
+  export JSON; the output over the input plane for 2-input networks.
+- **Neuron importance**: rank a hidden layer's units by APoZ, weight norm, gradient, Taylor, leave-one-out and
+  Shapley values; see which unit each would prune first, what pruning costs, train and prune.
+- **Root finding**: find DTD roots by rules, Markov chains, interpolation or an exact linear program, and check
+  whether they lie in the input's linear segment.
+- **Decomposition**: DTD through every layer (full-backward or train-free), step by step, and where relevance is
+  lost.
+- **Explanation fields**: every method's relevance over the whole input plane of a 2-input network.
 
-- **Network editor**: pick a preset, edit every weight and bias, add or remove
-  units and layers, import or export the network as JSON. See the network as a
-  diagram and, for two inputs, its output over the input plane.
-- **Neuron importance**: rank the hidden units of a layer by APoZ, weight norm,
-  gradient, Taylor, leave-one-out and Shapley values (exact or sampled), and see
-  which unit each method would prune first and what pruning costs.
-- **Root finding**: Deep Taylor Decomposition explains a relevance function by a
-  first-order Taylor expansion at a *root* (a point where relevance is zero).
-  Find roots by rules, Markov chains, interpolation or an exact linear program,
-  and check whether they lie in the input's linear segment, where the
-  expansion is exact.
-- **Decomposition**: run DTD through every layer (full-backward or train-free),
-  watch relevance flow from the output to the inputs, and see where it is lost.
-
-### Papers
-
-- M. Ancona, C. Öztireli, M. Gross (2020). *Shapley Value as Principled Metric
-  for Structured Network Pruning.* The `ancona-max` preset is its Fig. 1 network:
-  it computes max(x1, x2) exactly, and its fourth hidden unit is useless.
-- L. Sixt, T. Landgraf (2022). *A Rigorous Study of the Deep Taylor
-  Decomposition.* Transactions on Machine Learning Research. The `dtd-mlp`
-  preset is its test network, with its reference input.
+**Papers.** M. Ancona, C. Öztireli, M. Gross (2020), *Shapley Value as Principled Metric for Structured Network
+Pruning* (`ancona-max` is its Fig. 1 network). L. Sixt, T. Landgraf (2022), *A Rigorous Study of the Deep Taylor
+Decomposition*, TMLR (`dtd-mlp` is its test network, with its reference input).
 """
 )

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lrp_explorer.ui import lesson_nav, state
+from lrp_explorer.ui import lesson_nav, page, state
 
 state.ensure_app()
-state.show_flash()
-
-st.title("Lessons")
-st.caption("Each lesson walks through one paper step by step. Opening a step sets the network, the page "
-           "and its settings; the lesson bar on top of that page leads on. Lessons are data files "
-           "(lrp_core/lessons/data/*.toml): a new one needs no code.")
+page.header("Lessons", "Each lesson walks through one paper step by step. Opening a step sets the network, the "
+            "page and its settings; the lesson bar on top of that page leads on. Lessons are data files "
+            "(lrp_core/lessons/data/*.toml): a new one needs no code.", lesson_bar=False)
 
 found = lesson_nav.all_lessons()
 slugs = [lesson.slug for lesson in found]

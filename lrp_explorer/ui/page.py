@@ -36,9 +36,11 @@ from lrp_explorer.ui import lesson_nav, state
 HOW = "How it works"
 
 
-def header(title: str, lead: str, how: Callable[[], None] | None = None, *, how_open: bool = False) -> None:
-    """The lesson bar, messages, title, lead and the "How it works" expander."""
-    lesson_nav.bar()
+def header(title: str, lead: str, how: Callable[[], None] | None = None, *, how_open: bool = False,
+           lesson_bar: bool = True) -> None:
+    """The lesson bar (when a lesson is open), messages, title, lead and the "How it works" expander."""
+    if lesson_bar:
+        lesson_nav.bar()
     state.show_flash()
     st.title(title, anchor=False)
     st.caption(lead)
