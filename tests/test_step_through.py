@@ -55,6 +55,7 @@ def test_steps_equal_the_decomposition(mode: str, spec: FinderSpec) -> None:
         assert abs(step.closure_error) <= 1e-9
         assert step.closure_error == pytest.approx(lr.step_error, abs=1e-12)
         assert (step.rule is None) == (spec.finder != "rule")
+        assert (step.formula is None) == (step.rule not in FORMULA_RULES)
         for i in range(len(step.point)):
             _check_neuron(step, lr, i)
 
@@ -115,6 +116,8 @@ def test_w2_gamma_and_zero_rule_hand_cases() -> None:
     assert zero.rule_terms(0) == () and zero.taylor(0) == ()
     assert zero.relevance == (0.0, 0.0) and zero.unresolved == pytest.approx(1.0, abs=1e-12)
     assert zero.neurons[0].root is None and "origin is not a root" in zero.neurons[0].reason
+    assert zero.formula is not None and r"\tilde a_j = 0" in zero.formula
+    assert gamma.formula is not None and r"\gamma c^+_{j,i}" in gamma.formula and "c_{j,i}^2" in (w2.formula or "")
 
 
 COLUMN_OF = {"dec_step_neurons": "R (handed down)", "dec_step_upper": "R (arriving)",

@@ -31,6 +31,14 @@ from lrp_core.decompose import Decomposition, FinderSpec, LayerResult
 from lrp_core.roots import FINDERS, resolve_rule
 
 FORMULA_RULES = ("z+", "w²", "γ", "0")
+#: each formula rule's closed form in LaTeX (the numbers are :meth:`Step.rule_terms`)
+FORMULAS = {
+    "z+": r"R_{k,i} = \sum_j r_j \,\frac{c^+_{j,i} h_i}{\sum_{i'} c^+_{j,i'} h_{i'}}",
+    "w²": r"R_{k,i} = \sum_j r_j \,\frac{c_{j,i}^2}{\sum_{i'} c_{j,i'}^2}",
+    "γ": r"R_{k,i} = \sum_j r_j \,\frac{(c_{j,i} + \gamma c^+_{j,i}) h_i}"
+         r"{\sum_{i'} (c_{j,i'} + \gamma c^+_{j,i'}) h_{i'}}",
+    "0": r"R_{k,i} = \sum_j c_{j,i} h_i \quad(\tilde a_j = 0)",
+}
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,11 @@ class Step:
     def closure_error(self) -> float:
         """``Σ R_k + unresolved − Σ R_{k+1}`` (0 to rounding)."""
         return self.sum + self.unresolved - self.upper_sum
+
+    @property
+    def formula(self) -> str | None:
+        """The closed form (LaTeX) of the rule this layer ran, None unless a formula rule ran."""
+        return FORMULAS.get(self.rule) if self.rule is not None else None
 
     def taylor(self, i: int) -> tuple[TaylorTerm, ...]:
         """Neuron i's expansion: one term per upper neuron that has a root."""
