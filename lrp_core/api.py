@@ -4,30 +4,50 @@
     find_roots(model, x, layer=0, target=0, finder="exact", **params)
     neuron_importance(model, X, y, methods="all", layer=0, loss="mse", **options)
 
-Inputs are normalised at the door, once:
+Inputs are normalised at the door, once (:mod:`lrp_core.api_inputs`):
 
 - ``model``: a :class:`lrp_core.Network`, an ``nn.Sequential`` of ``Linear`` /
-  ``ReLU`` modules of any floating dtype (read, converted to float64, never
-  modified: no hooks, no attributes, no ``requires_grad`` change), or the path
-  of a network JSON file (at most 1 MB; never unpickled).
+  ``ReLU`` modules of any floating dtype (read and copied to float64, never
+  run or modified: no hook, attribute, ``requires_grad`` flag, dtype or value
+  changes), or the path of a network JSON file (never unpickled).
 - ``x``: one point (d,) or a batch (N, d) as a list, a NumPy array or a tensor
   of any real dtype, with or without ``requires_grad``; it is detached and
   copied to float64. Results are float64 tensors shaped like ``x`` (a point
   gives 0-d ``unresolved``/``output``, a batch gives (N,)).
 
-Library limits (refused with :class:`LRPError`): the network caps of
-:mod:`lrp_core.network` (at most 8 layers, 64 units a layer, 64 inputs, every
-number finite and at most 1e32 in magnitude), at most ``MAX_ROWS`` input rows
-a call, finite inputs. The app and the CLI apply their own caps on top.
+Library limits, each refused with a one-line :class:`LRPError` (the app and
+the CLI apply their own, smaller caps on top):
+
+- the network caps of :mod:`lrp_core.network`: at most 8 layers, 64 units a
+  layer, 64 inputs, every weight and bias finite and at most 1e32 in
+  magnitude; a network file at most 1 MB (``MAX_FILE_BYTES``);
+- at most ``MAX_ROWS`` (100,000) input rows a call, every input finite;
+- the finders' and methods' own parameter ranges and work caps (their
+  registry schemas; e.g. exact Shapley values need MSE and a layer feeding a
+  linear output, or at most 20 units);
+- no argument is silently ignored: a ``finder`` or ``rule`` the chosen method
+  does not use must keep its default.
+
+``full-backward`` and :func:`find_roots` solve one root problem per row (the
+exact finder takes a few ms a row on ``dtd-mlp``); ``train-free`` and
+``gradient-x-input`` are one batched pass.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from lrp_core.api_inputs import (
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    as_float64,
+    as_inputs,
+    as_network,
+    check_index,
+    check_seed,
+)
 from lrp_core.errors import LRPError
 
 if TYPE_CHECKING:
@@ -37,9 +57,10 @@ if TYPE_CHECKING:
     from lrp_core.network import Network
     from lrp_core.roots import RootResult
 
+__all__ = ["MAX_FILE_BYTES", "MAX_ROWS", "METHODS", "Explanation", "Roots", "as_network", "explain", "find_roots",
+           "neuron_importance"]
+
 METHODS = ("full-backward", "train-free", "gradient-x-input")
-MAX_ROWS = 100_000
-MAX_FILE_BYTES = 1_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,8 +70,9 @@ class Explanation:
     ``relevance`` has the shape of ``x``; ``unresolved`` is what each input row
     leaves unexplained and ``output`` is f(x)_target (0-d for a point, (N,) for
     a batch); ``completeness_error = relevance.sum(-1) + unresolved − output``
-    is the completeness check (0 up to rounding). ``decompositions`` holds the
-    full-backward root trees (one per row), empty for the other methods."""
+    is the completeness check (0 up to rounding). ``params`` are the settings
+    used; ``decompositions`` holds the full-backward root trees (one per
+    row), empty for the other methods."""
 
     method: str
     target: int
@@ -85,114 +107,6 @@ class Roots:
     results: tuple[RootResult, ...]
 
 
-# --- the door -----------------------------------------------------------------
-
-
-def as_network(model: Any) -> Network:
-    """A :class:`Network` from a Network, an ``nn.Sequential`` or a file path."""
-    import torch
-
-    from lrp_core.network import Network, from_sequential
-
-    if isinstance(model, Network):
-        return model
-    if isinstance(model, torch.nn.Module):
-        if not isinstance(model, torch.nn.Sequential):
-            raise LRPError(f"model must be an nn.Sequential of Linear and ReLU modules, not {type(model).__name__}")
-        for idx, mod in enumerate(model):
-            if isinstance(mod, torch.nn.Linear) and not mod.weight.dtype.is_floating_point:
-                raise LRPError(f"module {idx} (Linear) has non-floating weights ({mod.weight.dtype})")
-        return _sequential_within_caps(model) or from_sequential(model)
-    if isinstance(model, (str, os.PathLike)):
-        from lrp_core.io import load_network_json
-
-        try:
-            with open(model, "rb") as fh:
-                data = fh.read(MAX_FILE_BYTES + 1)
-        except (OSError, ValueError) as exc:
-            raise LRPError(f"cannot read {str(model)!r}: {getattr(exc, 'strerror', None) or exc}") from None
-        if len(data) > MAX_FILE_BYTES:
-            raise LRPError(f"{str(model)!r} is larger than {MAX_FILE_BYTES:,} bytes")
-        return load_network_json(data)
-    raise LRPError(f"model must be a Network, an nn.Sequential or a network file path, not {type(model).__name__}")
-
-
-def _sequential_within_caps(model: torch.nn.Sequential) -> Network | None:
-    """The network of a Sequential that passes every check of
-    :func:`lrp_core.network.from_sequential` (checked on whole tensors), else
-    None, and ``from_sequential`` then names the problem. Same weights as
-    ``from_sequential``, without its number-by-number validation."""
-    import torch
-
-    from lrp_core import network as nw
-
-    layers: list[Any] = []
-    for mod in model:
-        if isinstance(mod, torch.nn.Linear):
-            w = mod.weight.detach().to(torch.float64, copy=True)
-            b = (mod.bias.detach().to(torch.float64, copy=True) if mod.bias is not None
-                 else torch.zeros(mod.out_features, dtype=torch.float64))
-            if w.ndim != 2 or b.shape != (w.shape[0],) or (layers and layers[-1].n_out != w.shape[1]):
-                return None
-            layers.append(nw.Layer(w, b, "linear"))
-        elif isinstance(mod, torch.nn.ReLU) and layers and layers[-1].activation == "linear":
-            layers[-1] = nw.Layer(layers[-1].weight, layers[-1].bias, "relu")
-        else:
-            return None
-    if not 1 <= len(layers) <= nw.MAX_LAYERS or not 1 <= layers[0].n_in <= nw.MAX_INPUTS:
-        return None
-    if any(not 1 <= layer.n_out <= nw.MAX_UNITS for layer in layers):
-        return None
-    values = torch.cat([t.reshape(-1) for layer in layers for t in (layer.weight, layer.bias)])
-    if not bool((values.abs() <= nw.MAX_ABS_VALUE).all()):  # False for NaN and inf too
-        return None
-    return nw.Network(tuple(layers), "network", {})
-
-
-def as_float64(v: Any, what: str = "x") -> torch.Tensor:
-    """A detached float64 copy of a list, NumPy array or tensor of real numbers."""
-    import numpy as np
-    import torch
-
-    if isinstance(v, torch.Tensor):
-        t = v.detach()
-    else:
-        try:
-            arr = np.asarray(v)
-        except (ValueError, TypeError):
-            raise LRPError(f"{what} must be a list, array or tensor of numbers") from None
-        if arr.dtype == object or arr.dtype.kind not in "biuf":
-            raise LRPError(f"{what} must hold real numbers, not {arr.dtype}")
-        t = torch.from_numpy(arr.astype(np.float64))
-    if t.is_complex() or t.dtype == torch.bool:
-        raise LRPError(f"{what} must hold real numbers, not {t.dtype}")
-    t = t.to(torch.float64, copy=True)
-    if not bool(torch.isfinite(t).all()):
-        raise LRPError(f"{what} must contain finite numbers only")
-    return t
-
-
-def as_inputs(x: Any, n_inputs: int, what: str = "x") -> tuple[torch.Tensor, bool]:
-    """``x`` as a detached float64 (N, n_inputs) copy, and whether it was one point."""
-    t = as_float64(x, what)
-    single = t.ndim == 1
-    if single:
-        t = t.unsqueeze(0)
-    if t.ndim != 2 or t.shape[1] != n_inputs:
-        shape = tuple(t.shape[1:]) if single else tuple(t.shape)
-        raise LRPError(f"{what} must be one point of {n_inputs} values or a batch (N, {n_inputs}), "
-                       f"got shape {shape}")
-    if not 1 <= t.shape[0] <= MAX_ROWS:
-        raise LRPError(f"{what} must have 1 to {MAX_ROWS:,} rows, not {t.shape[0]}")
-    return t, single
-
-
-def _check_target(net: Network, target: Any) -> int:
-    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < net.n_outputs:
-        raise LRPError(f"target must be an output index in 0..{net.n_outputs - 1}, not {target!r}")
-    return target
-
-
 def _shaped(t: torch.Tensor, single: bool) -> torch.Tensor:
     return t[0] if single else t
 
@@ -212,44 +126,68 @@ def explain(
     """Relevance of each input for output ``target`` of ``model`` at ``x``.
 
     - ``"full-backward"``: the deep Taylor decomposition through every layer
-      with root finder ``finder`` (``lrp_core.decompose``, mode ``full``); with
-      ``finder="rule"`` the closed-form rule ``rule``. ``params`` are the
-      finder's parameters (its registry schema) and ``seed`` (random finders).
+      with root finder ``finder`` (:func:`lrp_core.decompose.decompose`, mode
+      ``full``, row by row); with ``finder="rule"`` the closed-form rule
+      ``rule``. ``params`` are the finder's parameters (its registry schema)
+      and ``seed`` (random finders; each row starts from this seed).
     - ``"train-free"``: the train-free rule ``rule`` (``z+``, ``w²``, ``γ``,
-      ``x``, ``0``; :mod:`lrp_core.trainfree`, one batched pass; with z+ this
-      is LRP-α1β0 without biases); ``params``: ``gamma``. ``finder`` is not used.
+      ``x``, ``0``; :func:`lrp_core.trainfree.train_free`, one vectorised
+      pass over the batch, no root diagnostics; with z+ this is LRP-α1β0
+      without biases); ``params``: ``gamma`` (γ rule only).
     - ``"gradient-x-input"``: ``x ⊙ ∇f_target(x)`` on x's linear segment;
       ``unresolved`` is then the bias part of the segment's affine map.
+
+    Returns an :class:`Explanation` (``relevance`` shaped like ``x``, the
+    completeness check as ``completeness_error``). Limits (module docstring):
+    the network caps, at most ``MAX_ROWS`` finite rows, the finder's
+    parameter ranges; ``finder`` and ``rule`` must keep their defaults where
+    the method does not use them. Each refusal is a one-line :class:`LRPError`.
     """
+    if method not in METHODS:
+        raise LRPError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}")
+    _check_unused(method, finder, rule)
     net = as_network(model)
     X, single = as_inputs(x, net.n_inputs)
-    target = _check_target(net, target)
+    target = check_index(target, net.n_outputs, "target")
     if method == "train-free":
         rel, unres, out, used, decs = _train_free(net, X, target, rule, params)
     elif method == "full-backward":
         rel, unres, out, used, decs = _full_backward(net, X, target, finder, rule, params)
-    elif method == "gradient-x-input":
+    else:
         if params:
             raise LRPError(f"gradient-x-input takes no parameters, got: {', '.join(sorted(params))}")
         rel, unres, out, used, decs = (*_gradient_x_input(net, X, target), {}, ())
-    else:
-        raise LRPError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}")
     error = rel.sum(dim=1) + unres - out
     return Explanation(method, target, _shaped(rel, single), _shaped(unres, single), _shaped(out, single),
                        _shaped(error, single), used, decs)
+
+
+def _check_unused(method: str, finder: str, rule: str) -> None:
+    """Refuse a ``finder`` or ``rule`` that ``method`` would ignore."""
+    uses_finder = method == "full-backward"
+    uses_rule = method == "train-free" or finder == "rule"
+    if not uses_finder and finder != "exact":
+        raise LRPError(f"method {method!r} does not use a root finder (finder={finder!r}); "
+                       "finders belong to full-backward and find_roots")
+    if not uses_rule and rule != "z+":
+        where = "method='train-free' or finder='rule'" if uses_finder else "method='train-free'"
+        raise LRPError(f"rule={rule!r} is used only with {where}")
 
 
 def _train_free(net: Network, X: torch.Tensor, target: int, rule: str, params: Mapping[str, Any]) -> tuple:
     from lrp_core.roots.rules import resolve_rule
     from lrp_core.trainfree import train_free
 
-    unknown = set(params) - {"gamma"}
-    if unknown:
-        raise LRPError(f"train-free takes only gamma, not: {', '.join(sorted(unknown))}")
     name = resolve_rule(str(rule))
+    allowed = {"gamma"} if name == "γ" else set()
+    unknown = set(params) - allowed
+    if unknown:
+        takes = "only gamma" if allowed else "no parameters"
+        raise LRPError(f"train-free with rule {name} takes {takes}, not: {', '.join(sorted(unknown))}")
     gamma = params.get("gamma", 0.25)
     res = train_free(net, X, target, rule=name, gamma=gamma)
-    return res.relevance, res.unresolved, res.output, {"rule": name, "gamma": gamma}, ()
+    used = {"rule": name, "gamma": gamma} if allowed else {"rule": name}
+    return res.relevance, res.unresolved, res.output, used, ()
 
 
 def _full_backward(net: Network, X: torch.Tensor, target: int, finder: str, rule: str,
@@ -259,7 +197,7 @@ def _full_backward(net: Network, X: torch.Tensor, target: int, finder: str, rule
     from lrp_core.decompose import FinderSpec, RootCache, decompose
 
     values = dict(params)
-    seed = values.pop("seed", 0)
+    seed = check_seed(values.pop("seed", 0))
     if finder == "rule":
         values.setdefault("rule", rule)
     spec = FinderSpec.of(finder, **values)
@@ -293,26 +231,31 @@ def find_roots(
     ``x`` is the network input (forwarded to layer ``layer``'s input when
     ``layer > 0``, as the CLI does); ``finder`` is a name of
     :data:`lrp_core.roots.FINDERS` and ``params`` its parameters (its schema),
-    plus ``seed`` for the random finders (one generator for the whole batch)."""
-    import math
-
+    plus ``seed`` for the random finders (one generator for the whole batch,
+    rows in order). Returns :class:`Roots`, shaped like ``x``. Limits as for
+    :func:`explain` (module docstring); one root problem is solved per row."""
     import torch
 
     from lrp_core.roots import FINDERS, explain_output
 
     net = as_network(model)
     X, single = as_inputs(x, net.n_inputs)
-    target = _check_target(net, target)
-    n_layers = len(net.layers)
-    if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < n_layers:
-        raise LRPError(f"layer must be in 0..{n_layers - 1}, not {layer!r}")
+    target = check_index(target, net.n_outputs, "target")
+    layer = check_index(layer, len(net.layers), "layer")
     values = dict(params)
-    seed = values.pop("seed", 0)
+    gen = torch.Generator().manual_seed(check_seed(values.pop("seed", 0)))
     entry = FINDERS.get(finder)
     points = X if layer == 0 else net.forward(X).post[layer - 1]
-    gen = torch.Generator().manual_seed(int(seed))
     results = tuple(entry.func(explain_output(net, p, layer, target), generator=gen, **values) for p in points)
-    roots = torch.full((len(results), points.shape[1]), math.nan, dtype=torch.float64)
+    return _roots(layer, target, finder, points.shape[1], results, single)
+
+
+def _roots(layer: int, target: int, finder: str, dim: int, results: tuple[RootResult, ...], single: bool) -> Roots:
+    import math
+
+    import torch
+
+    roots = torch.full((len(results), dim), math.nan, dtype=torch.float64)
     rel = torch.full((len(results),), math.nan, dtype=torch.float64)
     inside = torch.zeros(len(results), dtype=torch.bool)
     reasons = []
@@ -330,6 +273,9 @@ def find_roots(
 
 # --- neuron importance ------------------------------------------------------------
 
+#: the keyword options :func:`neuron_importance` passes to :func:`lrp_core.importance.attribute`
+IMPORTANCE_OPTIONS = ("seed", "samples", "options")
+
 
 def neuron_importance(
     model: Any,
@@ -346,9 +292,17 @@ def neuron_importance(
     ``loss``: ``"mse"`` or ``"l1"``; ``options``: ``seed``, ``samples`` and
     per-method parameters as ``options={name: {...}}`` (see
     :func:`lrp_core.importance.attribute`). ``X`` is (N, n_inputs), ``y`` is
-    (N,) or (N, n_outputs), both normalised like ``x`` in :func:`explain`."""
+    (N,) or (N, n_outputs), both normalised like ``x`` in :func:`explain`.
+    Returns one :class:`~lrp_core.importance.Scores` per method, in order.
+    Limits: as for :func:`explain`, plus each method's own (exact Shapley
+    values need MSE and a layer feeding a linear output, or at most 20
+    units; the Shapley work caps of :mod:`lrp_core.importance.work`)."""
     from lrp_core.importance import attribute
 
+    unknown = set(options) - set(IMPORTANCE_OPTIONS)
+    if unknown:
+        raise LRPError(f"neuron_importance takes {', '.join(IMPORTANCE_OPTIONS)} as options, "
+                       f"not: {', '.join(sorted(unknown))}")
     net = as_network(model)
     Xt, _ = as_inputs(X, net.n_inputs, "X")
     yt = as_float64(y, "y")
@@ -357,4 +311,6 @@ def neuron_importance(
     if yt.ndim != 2 or yt.shape != (Xt.shape[0], net.n_outputs):
         raise LRPError(f"y must have shape ({Xt.shape[0]}, {net.n_outputs}) for this X and network"
                        f"{' (or (N,) for one output)' if net.n_outputs == 1 else ''}, got {tuple(yt.shape)}")
+    if "seed" in options:
+        options["seed"] = check_seed(options["seed"])
     return attribute(net, Xt, yt, methods, layer=layer, loss=loss, **options)

@@ -1,5 +1,7 @@
 """The package as a user installs it: build the wheel, install it into a fresh
-virtual environment outside the checkout, run the console script there.
+virtual environment outside the checkout, and use it from there: the console
+script (presets, a root computation, serve) and the notebook API (the example
+in examples/, run from a temporary folder).
 
 Installing torch, scipy, pandas and Streamlit into a new environment takes
 minutes, so the new environment gets them from this test run's own
@@ -27,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, free_port
+from tests.test_api import check_example_output
 
 SOURCES = ("pyproject.toml", "requirements.txt", "lrp_core", "lrp_explorer")
 
@@ -121,6 +124,11 @@ def test_console_script_presets_and_roots_outside_the_checkout(
     venv: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     exe = str(venv / "bin" / "lrp-explorer")
+    helps = [_run(argv, cwd=venv.parent).stdout for argv in ([exe, "--help"],
+                                                              [str(venv / "bin" / "python"), "-m", "lrp_core", "--help"])]
+    assert "{attribute,decompose," in helps[0] and "serve" in helps[0]
+    # the same subcommands and help text; only the program name differs
+    assert helps[0].replace("lrp-explorer", "PROG").split() == helps[1].replace("python -m lrp_core", "PROG").split()
     res = _run([exe, "presets", "--json"], cwd=venv.parent)
     assert res.returncode == 0, res.stderr
     names = [row["name"] for row in json.loads(res.stdout)["presets"]]
@@ -169,3 +177,32 @@ def test_serve_answers_health_from_the_installed_package(venv: Path) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def test_notebook_api_outside_the_checkout(venv: Path, tmp_path: Path) -> None:
+    script = tmp_path / "notebook.py"
+    shutil.copy2(ROOT / "examples" / "notebook.py", script)
+    probe = "import lrp_core, sys; print(lrp_core.__file__)\n"
+    script.write_text(script.read_text() + "\n" + probe)
+    res = _run([str(venv / "bin" / "python"), str(script)], cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    check_example_output(res.stdout)
+    core_file = Path(res.stdout.splitlines()[-1])
+    assert core_file.resolve().is_relative_to(venv.resolve()) and not core_file.resolve().is_relative_to(ROOT)
+
+
+def test_installed_app_renders_its_home_page(venv: Path) -> None:
+    """Streamlit's AppTest runs the installed app script (from site-packages) in the new environment."""
+    code = (
+        "import json\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "from lrp_core.serve import app_path\n"
+        "at = AppTest.from_file(str(app_path()), default_timeout=120).run()\n"
+        "print(json.dumps({'app': str(app_path()), 'exceptions': [e.value for e in at.exception],\n"
+        "                  'titles': [t.value for t in at.title]}))\n"
+    )
+    res = _run([str(venv / "bin" / "python"), "-c", code], cwd=venv.parent)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout.splitlines()[-1])
+    assert Path(out["app"]).resolve().is_relative_to(venv.resolve())
+    assert out["exceptions"] == [] and out["titles"] == ["LRP Explorer"]
