@@ -3,15 +3,18 @@ hand formula, the per-region full-backward pieces, and the regions drawn."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 import torch
 
-from lrp_core.decompose import FinderSpec, decompose
+from lrp_core.decompose import Decomposition, FinderSpec, decompose
 from lrp_core.errors import LRPError
 from lrp_core.fields import FIELD_METHODS, explanation_field, grid, relevance_at
 from lrp_core.fields.exact import full_backward_field
 from lrp_core.network import Network, from_layers
+from lrp_core.plane import Slice
 from lrp_core.presets import get_preset
 from lrp_core.regions import RegionSet, interior_samples, linear_regions
 
@@ -77,11 +80,21 @@ def _search_bound(net: Network, patterns: list[str]) -> int:
     return bound
 
 
-def test_full_backward_searches_per_region_not_per_point(plane: Plane) -> None:
+def test_full_backward_searches_per_region_not_per_point(plane: Plane, monkeypatch: pytest.MonkeyPatch) -> None:
     net, regions = plane
     fld = explanation_field(net, BOX, "full-backward", n=121, regions=regions)
     points = grid(BOX, 121)[2]
+    calls: list[tuple[float, ...]] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Decomposition:
+        calls.append(tuple(np.asarray(args[1], dtype=float).tolist()))
+        return decompose(*args, **kwargs)
+
+    monkeypatch.setattr("lrp_core.fields.exact.decompose", counted)
     rel, searches, pieces = full_backward_field(net, points, 0, regions, FinderSpec.of("exact"))
+    # one decomposition per pattern on the grid, at that region's interior point
+    by_pattern = {r.pattern: tuple(r.point.tolist()) for r in regions.regions}
+    assert sorted(calls) == sorted(by_pattern[p.pattern] for p in pieces)
     assert searches == fld.root_searches and np.array_equal(rel.reshape(121, 121, 2), fld.relevance)
     # one piece per activation pattern on the grid; every one a region's (no grid point sits on a
     # zero-area pattern here), each region's interior point decomposed once
@@ -96,6 +109,27 @@ def test_full_backward_searches_per_region_not_per_point(plane: Plane) -> None:
     assert relevance_at(net, five, "full-backward", regions=regions)[1] == \
         relevance_at(net, one, "full-backward", regions=regions)[1]
     assert "grid 121 × 121 = 14,641 points" in fld.summary() and f"{fld.root_searches:,} root searches" in fld.summary()
+
+
+def test_regions_of_another_network_or_a_slice() -> None:
+    """Regions whose interior points have other patterns in this network are not trusted
+    (the points are decomposed at themselves: still equal to decompose); slice regions are refused."""
+    xor = get_preset("xor-2-4-1").network()
+    # the same function with hidden units 0 and 1 swapped: its region "1010" is xor's region "0110"
+    swapped = from_layers([[[-1.0, -1.0], [1.0, 1.0], [1.0, -1.0], [-1.0, 1.0]], [[-1.0, -1.0, 1.0, 1.0]]],
+                          [[0.0, 0.0, 0.0, 0.0], [0.0]], ["relu", "linear"])
+    box = (-1.0, 1.0, -1.0, 1.0)
+    other = linear_regions(swapped, box)
+    assert {r.pattern for r in other.regions} == {r.pattern for r in linear_regions(xor, box).regions}
+    fld = explanation_field(xor, box, "full-backward", n=9, regions=other)
+    for iy, ix in [(0, 0), (2, 7), (4, 4), (8, 1), (6, 3), (4, 8), (1, 4)]:
+        dec = decompose(xor, [fld.xs[ix], fld.ys[iy]], 0, mode="full", spec=FinderSpec.of("exact"))
+        assert _close(dec.input_relevance.numpy(), fld.relevance[iy, ix])
+    sliced = linear_regions(xor, box, slice=Slice(torch.zeros(2, dtype=torch.float64),
+                                                  torch.tensor([1.0, 0.0], dtype=torch.float64),
+                                                  torch.tensor([0.0, 1.0], dtype=torch.float64)))
+    with pytest.raises(LRPError, match="without a slice"):
+        explanation_field(xor, box, "full-backward", n=3, regions=sliced)
 
 
 def test_field_is_affine_on_each_region(plane: Plane) -> None:

@@ -18,7 +18,10 @@ pieces on the grid: at most one root search per region, layer and neuron, none
 per grid point. A grid point is assigned to the region of its own activation
 pattern (``z > 0`` active, as ``decompose`` reads it); a grid point whose
 pattern is not one of the regions' (it lies on a boundary where a zero-area
-pattern holds) is decomposed at itself, once per such pattern.
+pattern holds) is decomposed at itself, once per such pattern, and so is a
+pattern whose region's interior point does not show that pattern in this
+network's forward pass (never trusted blindly: regions of another network,
+rounding on a sliver).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from lrp_core.decompose import Decomposition, FinderSpec, RootCache, decompose
 from lrp_core.errors import LRPError
 from lrp_core.fields.batch import forward, pattern_strings
 from lrp_core.network import Network
-from lrp_core.regions import RegionSet
+from lrp_core.regions import Region, RegionSet
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ def full_backward_field(network: Network, points: np.ndarray, output: int, regio
         by_pattern.setdefault(p, []).append(i)
     cache = RootCache()
     pieces: dict[str, Piece] = {}
-    by_region = {r.pattern: r for r in regions.regions}
+    by_region = _regions_by_pattern(network, regions, set(by_pattern))
     for p, idx in by_pattern.items():  # the regions the points fall in
         region = by_region.get(p)
         x = region.point if region is not None else torch.from_numpy(points[idx[0]].copy())
@@ -80,6 +83,21 @@ def full_backward_field(network: Network, points: np.ndarray, output: int, regio
         piece = pieces[p]
         out[idx] = piece.P[None, :] * points[idx] + piece.Q[None, :]
     return out, cache.searches, list(pieces.values())
+
+
+def _regions_by_pattern(network: Network, regions: RegionSet, patterns: set[str]) -> dict[str, Region]:
+    """The regions holding ``patterns`` whose interior point has that pattern in
+    this network's own forward pass (a region failing that — rounding on a sliver,
+    or regions of another network — is left out: its points are decomposed at
+    themselves). The regions must be of the whole network over its input plane."""
+    if regions.slice is not None or regions.start != 0 or regions.stop != len(network.layers):
+        raise LRPError("the per-region field needs the regions of the whole network over its input plane "
+                       "(linear_regions(network, box) without a slice)")
+    used = [r for r in regions.regions if r.pattern in patterns]
+    if not used:
+        return {}
+    seen = pattern_strings(forward(network, np.stack([r.point.numpy() for r in used])).patterns(network))
+    return {r.pattern: r for r, p in zip(used, seen, strict=True) if p == r.pattern}
 
 
 def _piece(network: Network, x: Any, output: int, spec: FinderSpec, cache: RootCache, pattern: str,
