@@ -4,14 +4,17 @@ Contract for every subcommand: ``--json`` prints machine-readable output on
 stdout; a bad argument or file prints a one-line reason on stderr and exits
 with code 2, never a traceback.
 
-Start-up is light (issue 13: ``presets --json`` in ≤ 1 s): this module and
-every command module import only argparse, json, ``lrp_core.errors`` /
-``params`` / ``presets`` at module level, and torch, numpy, scipy, pandas and
-the heavy ``lrp_core`` modules inside the function that runs the command.
+Subcommands live in ``lrp_core/commands/<name>.py``, one per module, the
+module named as the subcommand; each defines ``register(subparsers)`` that
+adds its parser and sets ``func`` to a function ``(args) -> int``. They are
+discovered in name order.
 
-Subcommands live in ``lrp_core/commands/<name>.py``; each module defines
-``register(subparsers)`` that adds its parsers and sets ``func`` to a function
-``(args) -> int``. They are discovered in name order.
+Start-up is light (issue 13: ``presets --json`` in ≤ 1 s): :func:`main`
+imports only the module of the subcommand it runs (the full parser, every
+module, is built only for ``--help`` at the top or an unknown command), and
+the command modules import torch, numpy, scipy and the heavy ``lrp_core``
+modules inside ``register`` (for what their parser needs, e.g. the finder
+registry) or inside the function that runs the command.
 """
 
 from __future__ import annotations
@@ -89,21 +92,29 @@ def emit(args: argparse.Namespace, payload: Any, text: str) -> None:
         sys.stdout.write(text.rstrip("\n") + "\n")
 
 
-def build_parser() -> Parser:
+def command_names() -> list[str]:
+    """The subcommands, in name order: the modules of ``lrp_core.commands`` (listed, not imported)."""
+    import lrp_core.commands as commands
+
+    return sorted(info.name for info in pkgutil.iter_modules(commands.__path__))
+
+
+def build_parser(only: str | None = None) -> Parser:
+    """The parser of every subcommand, or of subcommand ``only`` alone (its module only is imported)."""
     prog = "lrp-explorer" if os.path.basename(sys.argv[0]) == "lrp-explorer" else "python -m lrp_core"
     parser = Parser(prog=prog, description="LRP Explorer command line")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
-    import lrp_core.commands as commands
-
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"lrp_core.commands.{info.name}")
-        module.register(sub)
+    for name in command_names():
+        if only is None or name == only:
+            importlib.import_module(f"lrp_core.commands.{name}").register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    first = args_list[0] if args_list else None
+    parser = build_parser(only=first if first in command_names() else None)
+    args = parser.parse_args(args_list)
     try:
         return int(args.func(args))
     except LRPError as exc:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import argparse
 
 from lrp_core.cli import CLIError, add_network_args, emit, load_network, parse_vector
-from lrp_core.decompose import MODES, FinderSpec, decompose
-from lrp_core.presets import default_input
-from lrp_core.roots import FINDERS
-from lrp_core.roots.flags import add_finder_flags, finder_params
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from lrp_core.decompose import MODES
+    from lrp_core.roots import FINDERS
+    from lrp_core.roots.flags import add_finder_flags
+
     p = sub.add_parser("decompose", help="DTD decomposition through every layer (full-backward or train-free)")
     add_network_args(p)
     p.add_argument("--x", help="the input as comma-separated numbers (default: the preset's input)")
@@ -37,6 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _decompose(args: argparse.Namespace) -> int:
+    from lrp_core.decompose import FinderSpec, decompose
+    from lrp_core.presets import default_input
+    from lrp_core.roots.flags import finder_params
+
     net = load_network(args)
     x = parse_vector(args.x, net.n_inputs) if args.x is not None else list(default_input(net))
     if not 0 <= args.output < net.n_outputs:

@@ -15,9 +15,6 @@ import argparse
 import re
 
 from lrp_core.cli import CLIError, add_network_args, emit, load_network, parse_vector
-from lrp_core.plane import axis_slice, parse_box
-from lrp_core.presets import default_input
-from lrp_core.regions import linear_regions
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _regions(args: argparse.Namespace) -> int:
+    from lrp_core.plane import axis_slice, parse_box
+    from lrp_core.presets import default_input
+    from lrp_core.regions import linear_regions
+
     net = load_network(args)
     box = parse_box(args.box)
     sl = None

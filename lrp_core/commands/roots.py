@@ -17,18 +17,18 @@ from __future__ import annotations
 import argparse
 import math
 import re
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from lrp_core.cli import CLIError, add_network_args, emit, load_network, parse_vector
-from lrp_core.presets import default_input
-from lrp_core.roots import FINDERS, RootResult, explain_output
-from lrp_core.roots.flags import add_finder_flags
-from lrp_core.roots.flags import finder_params as flag_params
+
+if TYPE_CHECKING:
+    from lrp_core.roots import RootResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from lrp_core.roots import FINDERS
+    from lrp_core.roots.flags import add_finder_flags
+
     p = sub.add_parser("roots", help=f"Deep Taylor roots of a network output ({', '.join(FINDERS.names())})")
     add_network_args(p)
     p.add_argument("--x", help="the network input as comma-separated numbers (default: the preset's input)")
@@ -52,6 +52,8 @@ def _finite_or_none(value: Any) -> Any:
 
 def finder_params(args: argparse.Namespace) -> dict[str, Any]:
     """The finder's parameters from the flags; flags of another finder are refused."""
+    from lrp_core.roots.flags import finder_params as flag_params
+
     params = flag_params(args, args.finder)
     if ("low" in params) != ("high" in params):
         raise CLIError("give both --low and --high for the zB box")
@@ -74,6 +76,11 @@ def result_payload(layer: int, result: RootResult) -> dict[str, Any]:
 
 
 def _roots(args: argparse.Namespace) -> int:
+    import torch
+
+    from lrp_core.presets import default_input
+    from lrp_core.roots import FINDERS, explain_output
+
     net = load_network(args)
     n_layers = len(net.layers)
     if not 0 <= args.layer < n_layers:
