@@ -25,7 +25,11 @@ a function of the parameters: whether the root depends only on a's segment
 cached by pattern; ``stochastic`` — it draws random numbers from
 ``generator``; ``work``/``max_work``/``work_formula`` — a work estimate
 ``work(params, explained neurons)`` and its cap (for the caps over several
-calls); ``params`` — the default parameters (read from the schema).
+calls); ``params`` — the default parameters (read from the schema). For the
+pages' figures: ``label_param`` — the parameter whose value completes a
+result's label (``rule z+``); ``search_lines`` — ``(problem, result params)
+-> directions (n, d) or None``, the lines a result searched along;
+``samples_name`` — what its ``samples`` are (``chain samples``).
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ def _edges(region: Region, a: Tensor, u: Tensor, p: dict[str, Any], progress: Pr
 
 @FINDERS.register(
     "interpolation", label="Interpolation to the edge", cite=SIXT, schema=SCHEMA, params=MappingProxyType(defaults(SCHEMA)), segment_only=False,
-    stochastic=True,
+    stochastic=True, samples_name="edge points",
 )
 def interpolation_finder(
     problem: RootProblem,

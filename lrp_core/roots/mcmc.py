@@ -164,6 +164,7 @@ def _run(problem: RootProblem, ch: _Chains, e_a: float, p: dict[str, Any], gen: 
 @FINDERS.register(
     "mcmc", label="Metropolis–Hastings chains", cite=SIXT, schema=SCHEMA, params=MappingProxyType(defaults(SCHEMA)), segment_only=False, stochastic=True,
     work=mcmc_work, max_work=MAX_MCMC_WORK, work_formula="n_chains × (n_steps + n_warmup) × neurons",
+    samples_name="chain samples",
 )
 def mcmc_finder(
     problem: RootProblem,

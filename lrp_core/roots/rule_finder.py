@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
 import torch
 
+from lrp_core.errors import LRPError
 from lrp_core.params import Param, defaults
 from lrp_core.roots.base import FINDERS, RootProblem, RootResult, make_roots
 from lrp_core.roots.common import Progress, check_params, finder_box
-from lrp_core.roots.rules import RULES, SIXT, apply_rule, resolve_rule
+from lrp_core.roots.rules import RULES, SIXT, apply_rule, resolve_rule, search_direction
 
 SCHEMA = (
     Param("rule", "str", "z+", "the rule whose direction the root is searched along", choices=tuple(RULES.names())),
@@ -21,8 +23,18 @@ SCHEMA = (
 )
 
 
+def search_lines(problem: RootProblem, params: Mapping[str, Any]) -> torch.Tensor | None:
+    """The directions (n, d) a result with ``params`` searched along (for drawing its lines), or None."""
+    try:
+        return search_direction(str(params["rule"]), problem.point, problem.affine.weight,
+                                gamma=float(params.get("gamma", 0.25)), low=params.get("low"), high=params.get("high"))
+    except (KeyError, LRPError):
+        return None
+
+
 @FINDERS.register(
     "rule", label="Closed-form rule", cite=SIXT, schema=SCHEMA, params=MappingProxyType(defaults(SCHEMA)), segment_only=False, stochastic=False,
+    label_param="rule", search_lines=search_lines,
 )
 def rule_finder(
     problem: RootProblem,
