@@ -185,17 +185,11 @@ def page_charts(at: AppTest) -> list[Any]:
 # listed in the session's issue notes as broken and must be fixed and removed from this list.
 KNOWN_FAILING_AT_STOP = {
     line.strip() for line in """
-tests/test_browser_editor.py::test_type_a_weight_diagram_and_link_follow
 tests/test_browser_roots.py::test_click_on_plane_moves_x
-tests/test_browser_sessions.py::test_two_browser_contexts_edit_different_weights_at_once
-tests/test_guards_pages.py::test_zero_output_says_nothing_to_explain[pages/roots.py]
-tests/test_guards_pages.py::test_zero_output_says_nothing_to_explain[pages/decomposition.py]
 tests/test_load_smoke.py::test_five_protocol_sessions_one_edit_each
 tests/test_page_decomposition.py::test_input_writes_back_to_the_shared_state
 tests/test_proxy.py::test_one_cookie_one_replica
 tests/test_proxy.py::test_killed_replica_loses_no_network
-tests/test_safety.py::test_nothing_in_the_app_writes_files
-tests/test_safety.py::test_nothing_is_kept_in_cache_resource
 """.split() if line.strip()
 }
 

@@ -23,10 +23,10 @@ def _open_editor(page: Any, url: str) -> None:
 
 def _open_cell_editor(page: Any, grid: Any) -> None:
     """Select layer 0's first weight cell (unit h1, column x1) and open its
-    editor (an <input class="gdg-input">). The grid is a canvas, so the cell is
+    editor (a text area of class "gdg-input": the cells are text, read by our parser). The grid is a canvas, so the cell is
     found by position; the layout may still be settling while the plots draw,
     so measure again and retry until the editor opens."""
-    editor = page.locator("input.gdg-input")
+    editor = page.locator(".gdg-input")
     for _ in range(5):
         grid.scroll_into_view_if_needed()
         box = grid.bounding_box()
@@ -59,14 +59,14 @@ def test_type_a_weight_diagram_and_link_follow(app_url: str, page: Any, browser:
     page.screenshot(path=str(artifacts / "editor.png"))
 
     _open_cell_editor(page, page.locator('[data-testid="stDataFrame"]').first)
-    assert float(page.locator("input.gdg-input").input_value()) == -0.25
+    assert float(page.locator(".gdg-input").input_value()) == -0.25
     page.wait_for_function("() => document.activeElement?.classList.contains('gdg-input')")
     page.keyboard.press("Control+a")
     page.keyboard.type("0.7", delay=TYPE_DELAY_MS)
     # Commit only once the editor holds the text (Enter before that keeps the old value).
-    page.wait_for_function("() => document.querySelector('input.gdg-input')?.value === '0.7'")
+    page.wait_for_function("() => document.querySelector('.gdg-input')?.value === '0.7'")
     page.keyboard.press("Enter")
-    page.wait_for_function("() => !document.querySelector('input.gdg-input')")
+    page.wait_for_function("() => !document.querySelector('.gdg-input')")
     page.wait_for_function("() => /[?&]net=1[.]/.test(window.location.search)")
     page.wait_for_function(f"() => ({WEIGHT_JS})([0, 0, 0]) === 0.7")
     wait_for_app(page)
@@ -85,10 +85,9 @@ def test_type_a_weight_diagram_and_link_follow(app_url: str, page: Any, browser:
         fresh.set_default_timeout(30_000)
         _open_editor(fresh, link)
         assert weight(fresh, 0, 0, 0) == 0.7
-        # A new session starts at the default input (0.5, 0.5) of an edited network:
-        # h = (0.7·0.5 + 0.25·0.5, 0, 1, 1), y = 2·0.475 + 0.5·1 = 1.45.
-        fresh.get_by_text("y1 = 1.45").first.wait_for()
-        assert "net=1." in fresh.url
+        # The link carries the view too (issue 15): the fresh session opens at the same x = (3, 7).
+        fresh.get_by_text("y1 = 12.7").first.wait_for()
+        assert "net=1." in fresh.url and "view=1." in fresh.url
         fresh.screenshot(path=str(artifacts / "editor-from-link.png"))
     finally:
         ctx.close()

@@ -35,7 +35,7 @@ def _select(page: Any, grid: Any, row: int, col: int) -> None:
 
 def _type_into(page: Any, grid: Any, text: str) -> None:
     """Open cell (h1, x1)'s editor and type ``text``, then Enter."""
-    editor = page.locator("input.gdg-input, textarea.gdg-input")
+    editor = page.locator(".gdg-input, textarea.gdg-input")
     for _ in range(5):
         _select(page, grid, 0, 0)
         page.keyboard.press("Enter")

@@ -36,7 +36,7 @@ def open_editor(page: Any, app_url: str, net: Network) -> None:
 
 def start_typing(page: Any, row: int, text: str) -> None:
     """Open the editor of layer 0's cell (unit ``row``, input x1) and type ``text`` (no Enter yet)."""
-    editor = page.locator("input.gdg-input")
+    editor = page.locator(".gdg-input")
     for _ in range(5):
         wait_for_app(page)  # a click during a rerun can land on a grid that is about to be replaced
         grid = page.locator('[data-testid="stDataFrame"]').first
@@ -55,13 +55,13 @@ def start_typing(page: Any, row: int, text: str) -> None:
     page.wait_for_function("() => document.activeElement?.classList.contains('gdg-input')")
     page.keyboard.press("Control+a")
     page.keyboard.type(text, delay=TYPE_DELAY_MS)
-    page.wait_for_function("t => document.querySelector('input.gdg-input')?.value === t", arg=text, polling=50)
+    page.wait_for_function("t => document.querySelector('.gdg-input')?.value === t", arg=text, polling=50)
 
 
 def commit(page: Any) -> None:
     """Press Enter in the open cell editor and wait until the grid has taken the value."""
     page.keyboard.press("Enter")
-    page.locator("input.gdg-input").wait_for(state="detached")
+    page.locator(".gdg-input").wait_for(state="detached")
 
 
 def arrived(page: Any, row: int, text: str, value: float) -> None:
