@@ -1,22 +1,20 @@
 """Pure helpers for working in a plane: boxes, 2-D slices, click grids,
-reading a clicked point from a chart selection, and 2-D projections.
+and 2-D projections.
 
 A *slice* through a point ``a`` along two directions ``u`` and ``v`` is the
 plane ``{a + s·u + t·v}``; on it every network is a function of ``(s, t)``,
 so the exact region enumeration of :mod:`lrp_core.regions` applies to
 inputs of any dimension.
 
-Plotly heatmaps give no selection events in Streamlit, so the pages lay a
-faint grid of scatter markers (:func:`click_grid`) over the heatmap and read
-the clicked marker back with :func:`point_from_selection`.
+Reading a clicked point from a chart's selection event is the app's business
+(:mod:`lrp_explorer.ui.selection`), not the library's.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 
@@ -96,48 +94,6 @@ def grid_values(
     pts = torch.stack([xs.repeat(n), ys.repeat_interleave(n)], dim=1)
     values = fn(pts).reshape(n, n)
     return xs.tolist(), ys.tolist(), values
-
-
-def _finite_number(v: Any) -> float | None:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    f = float(v)
-    return f if math.isfinite(f) else None
-
-
-def point_from_selection(
-    event: Any, *, box: Sequence[float] | None = None, curves: Sequence[int] | None = None
-) -> tuple[float, float] | None:
-    """The clicked point from a Streamlit plotly selection event, or None.
-
-    ``event`` is what ``st.plotly_chart(..., on_select="rerun")`` returns (a
-    mapping with ``selection.points``, each with ``x`` and ``y``). The last
-    selected point with finite coordinates wins; with ``curves``, only points
-    of those trace indices count; with ``box``, points outside it are ignored.
-    """
-    if event is None:
-        return None
-    selection = event.get("selection") if isinstance(event, Mapping) else getattr(event, "selection", None)
-    if selection is None:
-        return None
-    points = selection.get("points") if isinstance(selection, Mapping) else getattr(selection, "points", None)
-    if not points:
-        return None
-    bounds = check_box(box) if box is not None else None
-    for p in reversed(list(points)):
-        if not isinstance(p, Mapping):
-            continue
-        if curves is not None:
-            c = p.get("curve_number", p.get("curveNumber"))
-            if c not in curves:
-                continue
-        x, y = _finite_number(p.get("x")), _finite_number(p.get("y"))
-        if x is None or y is None:
-            continue
-        if bounds is not None and not (bounds[0] <= x <= bounds[1] and bounds[2] <= y <= bounds[3]):
-            continue
-        return (x, y)
-    return None
 
 
 @dataclass(frozen=True, eq=False)

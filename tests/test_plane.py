@@ -1,4 +1,4 @@
-"""Plane helpers: boxes, click grids, selection-to-point, slices, projections."""
+"""Plane helpers: boxes, click grids, slices, projections (selection events: test_ui_selection.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from lrp_core.plane import (
     make_slice,
     parse_box,
     pca_2d,
-    point_from_selection,
 )
 
 
@@ -52,27 +51,6 @@ def test_grid_values_layout() -> None:
     assert xs == [0.0, 0.5, 1.0] and ys == [0.0, 1.0, 2.0]
     assert z.shape == (3, 3)
     assert float(z[2, 1]) == pytest.approx(0.5 + 20.0)  # row = y index, column = x index
-
-
-def test_point_from_selection() -> None:
-    assert point_from_selection(None) is None
-    assert point_from_selection({"selection": {"points": []}}) is None
-    ev = {"selection": {"points": [{"x": 1.0, "y": 2.0, "curve_number": 3},
-                                   {"x": 0.5, "y": -1.0, "curve_number": 1}]}}
-    assert point_from_selection(ev) == (0.5, -1.0)
-    assert point_from_selection(ev, curves=[3]) == (1.0, 2.0)
-    assert point_from_selection(ev, curves=[7]) is None
-    assert point_from_selection(ev, box=(0.0, 2.0, 0.0, 3.0)) == (1.0, 2.0)
-    # non-numbers and non-finite values are skipped
-    ev2 = {"selection": {"points": [{"x": 1, "y": 2}, {"x": "a", "y": 1.0}, {"x": float("nan"), "y": 0.0},
-                                    {"x": True, "y": 1.0}]}}
-    assert point_from_selection(ev2) == (1.0, 2.0)
-
-    class Obj:  # attribute access, as Streamlit's event objects allow
-        def __init__(self) -> None:
-            self.selection = {"points": [{"x": 3.0, "y": 4.0}]}
-
-    assert point_from_selection(Obj()) == (3.0, 4.0)
 
 
 def test_slice_embed_and_coords() -> None:

@@ -14,11 +14,12 @@ import streamlit as st
 from lrp_core.errors import LRPError
 from lrp_core.fields import FIELD_METHODS, Field, explanation_field, relevance_at
 from lrp_core.network import Network
-from lrp_core.plane import Box, box_around, click_grid, parse_box, point_from_selection
+from lrp_core.plane import Box, box_around, click_grid, parse_box
 from lrp_core.regions import RegionSet, linear_regions
 from lrp_explorer.figures.fields import field_figure
 from lrp_explorer.how.fields import how
 from lrp_explorer.ui import health, page, state
+from lrp_explorer.ui.selection import point_from_selection
 from lrp_explorer.ui.settings import persisted
 
 GRID_N = 31

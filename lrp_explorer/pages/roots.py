@@ -27,7 +27,6 @@ from lrp_core.plane import (
     click_grid,
     grid_values,
     parse_box,
-    point_from_selection,
 )
 from lrp_core.presets import default_input
 from lrp_core.regions import RegionSet, linear_regions
@@ -50,6 +49,7 @@ from lrp_explorer.figures.roots import (
     result_label,
 )
 from lrp_explorer.ui import state, tweak
+from lrp_explorer.ui.selection import point_from_selection
 from lrp_explorer.ui.settings import persisted
 
 DTYPE = torch.float64
