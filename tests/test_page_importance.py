@@ -215,7 +215,7 @@ BAR_TRACES_JS = """() => {
 @pytest.mark.browser
 def test_browser_renders_charts_and_downloads_csv(app_url: str, page: Any, artifacts: Path) -> None:
     open_via_nav(page, app_url, "Neuron importance", "importance")
-    page.get_by_text("Pruning curves").first.wait_for()
+    page.get_by_text("would prune").first.wait_for()
     wait_for_app(page)
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4")
     bars = page.evaluate(BAR_TRACES_JS)
@@ -225,6 +225,7 @@ def test_browser_renders_charts_and_downloads_csv(app_url: str, page: Any, artif
     assert by["Shapley (exact)"]["y"][3] == 0 and by["Shapley (exact)"]["y"][2] == pytest.approx(1.0)
     assert by["APoZ (1 − fraction of zeros)"]["y"][3] == pytest.approx(1.0)
     page.screenshot(path=str(artifacts / "importance_page.png"), full_page=True)
+    page.get_by_text("Scores as numbers").click()  # the table and its download are folded under the plots
     with page.expect_download() as info:
         page.get_by_role("button", name="Download all scores (CSV)").click()
     text = Path(info.value.path()).read_text()
