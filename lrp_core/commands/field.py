@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     for name, decls in field_params().items():
         help_text = " | ".join(f"{owner}: {prm.help}; {prm.describe()} (default {prm.default})"
                                for owner, prm in decls)
-        p.add_argument(decls[0][1].flag, dest=f"param_{name}", default=None, help=help_text)
+        p.add_argument(decls[0][1].flag, dest=f"param_{name}", metavar=name.upper(), default=None, help=help_text)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p._negative_number_matcher = re.compile(r"^-\.?\d")  # let "-3,3,-3,3" follow --box
     p.set_defaults(func=_field)
