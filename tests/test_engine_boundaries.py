@@ -65,6 +65,43 @@ def test_cache_separates_networks_with_the_same_patterns() -> None:
     assert cached.cache_hits == 0
 
 
+def test_cache_separates_neurons_with_the_same_head_row() -> None:
+    """y = h1 + h2: both hidden units get the head row p = 1, q = 0 at layer 0, but their own roots
+    (the neuron index is in the key). Two runs on one cache equal a run without it."""
+    net = from_layers([[[2.0, 1.0], [3.0, -1.0]], [[1.0, 1.0]]], [[-1.0, 0.5], [0.0]], ["relu", "linear"])
+    x = torch.tensor([1.0, 1.0], dtype=D)
+    cache = RootCache()
+    decompose(net, x, 0, mode="full", spec=FinderSpec.of("exact"), cache=cache)
+    cached = decompose(net, x, 0, mode="full", spec=FinderSpec.of("exact"), cache=cache)
+    fresh = decompose(net, x, 0, mode="full", spec=FinderSpec.of("exact"), use_cache=False)
+    assert cached.cache_hits == 3
+    # least-L1 roots by hand: 2 x1 + x2 = 1 -> (0.5, 0); 3 x1 - x2 = -0.5 with 2 x1 + x2 >= 1 -> (0.1, 0.8)
+    roots = [n.root for n in fresh.layer(0).nodes]
+    assert roots[0] is not None and _same(roots[0], torch.tensor([0.5, 0.0], dtype=D))
+    assert roots[1] is not None and _same(roots[1], torch.tensor([0.1, 0.8], dtype=D))
+    for a, b in zip(cached.layer(0).nodes, fresh.layer(0).nodes, strict=True):
+        assert a.root is not None and b.root is not None and _same(a.root, b.root)
+    assert _same(cached.input_relevance, fresh.input_relevance)
+
+
+def test_cache_separates_layers_with_the_same_pattern() -> None:
+    """A linear layer 0 under a ReLU layer 1: the problems of layers 0 and 1 have the same pattern
+    string ("11"), the same neurons and the same head rows (p = 1, q = -0), but not the same roots
+    (the layer is in the key). The cache, filled by layer 1 first, must not answer layer 0."""
+    net = from_layers([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.5], [0.0, 0.5]], [[1.0, 1.0]]],
+                      [[0.5, -0.25], [0.0, 0.0], [0.0]], ["linear", "relu", "linear"])
+    x = torch.tensor([1.0, 1.0], dtype=D)
+    cached = decompose(net, x, 0, mode="full", spec=FinderSpec.of("exact"))
+    fresh = decompose(net, x, 0, mode="full", spec=FinderSpec.of("exact"), use_cache=False)
+    top, low = fresh.layer(1), fresh.layer(0)
+    assert [n.gradient.tolist() for n in top.nodes] == [[1.0, 0.5], [0.0, 0.5]]  # p at layer 0 = (1, 1)
+    assert [n.root.tolist() for n in top.nodes if n.root is not None] == [[0.0, 0.0], [0.0, 0.0]]
+    assert all(n.root is not None and not _same(n.root, torch.zeros(2, dtype=D)) for n in low.nodes)
+    for a, b in zip(cached.layer(0).nodes, low.nodes, strict=True):
+        assert a.root is not None and b.root is not None and _same(a.root, b.root)
+    assert _same(cached.input_relevance, fresh.input_relevance)
+
+
 # --- z = 0: inactive in the pattern, outside an active unit's segment ------------------------------------
 
 # one unit z = x1 − 2 x2 + 0.5
