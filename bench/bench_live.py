@@ -1,41 +1,42 @@
-"""Benchmark (issue 15 §4): script time of the rerun after a tweak, next to today's full-page rerun.
+"""Benchmark (issue 15 §4): the rerun after a tweak, today's full-page rerun beside it.
 
-For each case an AppTest session opens the app from a link (``?preset=`` and
-a ``view=`` that names the page and its settings, so the view restore is
-exercised too), then
+Two servers run side by side on loopback: this checkout, and the code of the
+session start (``BEFORE``, a git worktree at ``BEFORE_DIR``, default
+``/tmp/live-before``: ``git worktree add /tmp/live-before 7412a16``), where a
+tweak reran the whole page. A protocol client (:mod:`bench.stclient`: the
+websocket messages a browser sends, no rendering) opens each case's link,
+then ``REPEATS`` times types a new value into the tweak control's number box
+(``tweak_value``: the last layer's weight from the last hidden unit) and
+times the run it causes: from sending the change to the server's
+``script_finished``. On this checkout that run is the page's fragment (the
+browser sends the fragment's id, and so does the client); on the old code it
+is the whole page. Every value is new, so nothing comes from a cache keyed by
+the network. The two servers are measured in turns, case by case.
 
-- **tweak**: ``REPEATS`` times sets the tweak control's number box
-  (``tweak_value``, the default target: the last layer's weight from the last
-  hidden unit) to a new value and times the run that follows (the callback,
-  ``state.set_network`` and the page script);
-- **full page (today)**: ``REPEATS`` times replaces the network in session
-  state by one with a new layer-0 weight and bumps the revision, exactly what
-  the editor's ``state.set_network`` does, and times the page rerun (the path a
-  weight edit took before the tweak control).
-
-Every value is new, so nothing comes from a cache keyed by the network's
-digest. The time is ``AppTest.run``'s wall time: the whole script, its
-computations and the serialisation of its elements (the browser's rendering
-is not included). Targets: tweak p50 < 50 ms on the toy networks, < 100 ms on
-dtd-mlp. Run: ``python -m bench bench_live``.
+Targets: p50 < 50 ms on the toy networks, < 100 ms on dtd-mlp. Run:
+``python -m bench bench_live`` (the browser's side, slider to updated chart,
+is ``bench_live_browser``).
 """
 
 from __future__ import annotations
 
-import logging
+import asyncio
+import os
 import statistics
+import subprocess
+import sys
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
-from streamlit.testing.v1 import AppTest
-
-from lrp_core.presets import get_preset
+from bench.stclient import Session
 from lrp_core.viewstate import View, encode_view
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "lrp_explorer" / "app.py")
+BEFORE = "7412a16"
 REPEATS = 20
 
 
@@ -47,6 +48,10 @@ class Case:
     target_ms: float
     settings: tuple[tuple[str, Any], ...] = ()
 
+    def query(self) -> str:
+        view = encode_view(View(page=self.page, settings=dict(self.settings)))
+        return urlencode({"preset": self.preset, **view})
+
 
 CASES = (
     Case("importance", "importance", "ancona-max", 50.0),
@@ -55,64 +60,64 @@ CASES = (
 )
 
 
-def _open(case: Case) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=600)
-    at.query_params["preset"] = case.preset
-    at.query_params.update(encode_view(View(page=case.page, settings=dict(case.settings))))
-    at.run()
-    at.run()
-    if at.exception:
-        raise RuntimeError(f"{case.label}: {[e.value for e in at.exception]}")
-    return at
+def start_server(checkout: Path, port: int) -> subprocess.Popen[bytes]:
+    """``streamlit run`` of ``checkout``'s app on ``port`` (its own packages first on the path)."""
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(checkout / "lrp_explorer" / "app.py"),
+           "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
+    proc = subprocess.Popen(cmd, env=env, cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                if r.read() == b"ok":
+                    return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"the server of {checkout} did not start")
 
 
-def _time(at: AppTest) -> tuple[float, float]:
-    """Wall and CPU time (ms) of one run (CPU: this process, every thread; under a
-    shared machine's load the wall time is inflated, the CPU time much less)."""
-    t0, c0 = time.perf_counter(), time.process_time()
-    at.run()
-    ms, cpu = (time.perf_counter() - t0) * 1000.0, (time.process_time() - c0) * 1000.0
-    if at.exception:
-        raise RuntimeError([e.value for e in at.exception])
-    return ms, cpu
-
-
-def tweak_times(case: Case) -> list[tuple[float, float]]:
-    at = _open(case)
-    out = []
+async def tweak_times(base: str, case: Case) -> list[float]:
+    """Open the case's link, then time REPEATS tweaks (ms, each a new value)."""
+    s = Session(base, case.page, case.query(), timeout=300.0)
+    first = await s.open()
+    if first.exceptions:
+        raise RuntimeError(f"{case.label}: {first.exceptions}")
+    await s.set_widget("tweak_value", 0.05)  # warm-up: the first tweak builds caches of the page
+    times = []
     for i in range(REPEATS):
-        at.number_input(key="tweak_value").set_value(0.05 + 0.01 * i)
-        out.append(_time(at))
-    return out
-
-
-def full_page_times(case: Case) -> list[tuple[float, float]]:
-    at = _open(case)
-    net = get_preset(case.preset).network()
-    w0 = float(net.layers[0].weight[0, 0])
-    out = []
-    for i in range(REPEATS):
-        at.session_state["lrp_network"] = net.with_value(0, "weight", 0, 0, w0 + 0.01 * (i + 1))
-        at.session_state["lrp_rev"] = at.session_state["lrp_rev"] + 1
-        out.append(_time(at))
-    return out
-
-
-def _p50(times: list[tuple[float, float]]) -> tuple[float, float]:
-    return statistics.median(t for t, _ in times), statistics.median(c for _, c in times)
+        r = await s.set_widget("tweak_value", 0.06 + 0.01 * i)
+        if r.exceptions or r.errors:
+            raise RuntimeError(f"{case.label}: {r.exceptions or r.errors}")
+        times.append(r.seconds * 1000.0)
+    await s.close()
+    return times
 
 
 def main() -> None:
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
-    print(f"p50 of {REPEATS} reruns, ms (AppTest script time: wall / CPU of this process; a new value every time)")
-    print(f"{'case':<24}{'preset':<15}{'tweak wall':>11}{'cpu':>7}{'full wall':>11}{'cpu':>7}"
-          f"{'ratio':>7}{'target':>8}  met")
-    for case in CASES:
-        tweak, tweak_cpu = _p50(tweak_times(case))
-        full, full_cpu = _p50(full_page_times(case))
-        met = "yes" if tweak < case.target_ms else "no"
-        print(f"{case.label:<24}{case.preset:<15}{tweak:>11.1f}{tweak_cpu:>7.1f}{full:>11.1f}{full_cpu:>7.1f}"
-              f"{tweak / full:>7.2f}{case.target_ms:>8.0f}  {met}", flush=True)
+    before_dir = Path(os.environ.get("BEFORE_DIR", "/tmp/live-before"))
+    if not (before_dir / "lrp_explorer").is_dir():
+        print(f"no checkout of {BEFORE} at {before_dir}: run `git worktree add {before_dir} {BEFORE}`")
+        return
+    servers = {"before": start_server(before_dir, 8711), "now": start_server(ROOT, 8712)}
+    try:
+        print(f"p50 of {REPEATS} tweaks, ms: send the new value -> the run's end (protocol client, loopback).")
+        print(f"'before' = {BEFORE} (the whole page reruns), 'now' = this checkout (the page's fragment reruns).")
+        print(f"{'case':<24}{'preset':<15}{'before p50':>11}{'now p50':>9}{'now p95':>9}{'now/before':>11}"
+              f"{'target':>8}  met")
+        for case in CASES:
+            before = asyncio.run(tweak_times("http://127.0.0.1:8711", case))
+            now = asyncio.run(tweak_times("http://127.0.0.1:8712", case))
+            b50, n50 = statistics.median(before), statistics.median(now)
+            n95 = sorted(now)[int(0.95 * (len(now) - 1))]
+            print(f"{case.label:<24}{case.preset:<15}{b50:>11.1f}{n50:>9.1f}{n95:>9.1f}{n50 / b50:>11.2f}"
+                  f"{case.target_ms:>8.0f}  {'yes' if n50 < case.target_ms else 'no'}", flush=True)
+    finally:
+        for proc in servers.values():
+            proc.terminate()
+            proc.wait(timeout=20)
 
 
 if __name__ == "__main__":

@@ -58,6 +58,7 @@ class Widget:
     type: str
     label: str
     proto: Any
+    fragment: str = ""  # the id of the st.fragment that drew it ("" for the main script)
 
 
 @dataclass
@@ -120,8 +121,10 @@ class Session:
 
     # --- reruns -------------------------------------------------------------------------------
 
-    async def rerun(self, *, page_name: str = "") -> RunResult:
-        """Send a ``rerun_script`` with every known widget value; wait for its end."""
+    async def rerun(self, *, page_name: str = "", fragment: str = "") -> RunResult:
+        """Send a ``rerun_script`` with every known widget value; wait for its end.
+        With ``fragment`` only that ``st.fragment`` reruns, as when the browser
+        changes a widget the fragment drew."""
         if self.ws is None:
             raise ProtocolError("not connected")
         msg = BackMsg()
@@ -129,6 +132,7 @@ class Session:
         cs.query_string = self.query
         cs.page_script_hash = self.page_hash
         cs.page_name = page_name if not self.page_hash else ""
+        cs.fragment_id = fragment
         cs.widget_states.widgets.extend(self.states.values())
         cs.cached_message_hashes.extend(self.cache)
         t0 = time.perf_counter()
@@ -137,11 +141,13 @@ class Session:
         self.reruns += 1
         return result
 
-    async def set_widget(self, key: str, value: Any) -> RunResult:
-        """Change the widget whose key (or label) is ``key`` and wait for the rerun's end."""
+    async def set_widget(self, key: str, value: Any, *, full: bool = False) -> RunResult:
+        """Change the widget whose key (or label) is ``key`` and wait for the rerun's end:
+        its fragment's rerun if a fragment drew it (as the browser does), or the whole
+        page's with ``full``."""
         w = self.widget(key)
         self.states[w.id] = widget_state(w, value)
-        return await self.rerun()
+        return await self.rerun(fragment="" if full else w.fragment)
 
     def widget(self, key: str) -> Widget:
         """The widget whose user key is ``key`` (a trailing ``*`` matches a key
@@ -188,6 +194,10 @@ class Session:
                 if status == FINISHED.FINISHED_WITH_COMPILE_ERROR:
                     raise ProtocolError("the script did not compile")
                 if status in (FINISHED.FINISHED_SUCCESSFULLY, FINISHED.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
+                    if status == FINISHED.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:  # the rest of the page stays
+                        ran = {w.fragment for w in run_widgets.values()}
+                        kept = {k: w for k, w in self.widgets.items() if w.fragment not in ran}
+                        run_widgets = {**kept, **run_widgets}
                     self.widgets = run_widgets
                     # the frontend drops the state of widgets that are no longer on the page
                     self.states = {k: v for k, v in self.states.items() if k in run_widgets}
@@ -238,7 +248,7 @@ def _read_delta(fm: ForwardMsg, widgets: dict[str, Widget], texts: list[str],
         if kind == "alert" and proto.format == proto.ERROR:
             errors.append(proto.body)
     if kind in WIDGET_TYPES and getattr(proto, "id", ""):
-        widgets[proto.id] = Widget(proto.id, kind, getattr(proto, "label", ""), proto)
+        widgets[proto.id] = Widget(proto.id, kind, getattr(proto, "label", ""), proto, delta.fragment_id)
 
 
 def widget_state(w: Widget, value: Any) -> WidgetState:

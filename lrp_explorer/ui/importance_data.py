@@ -22,16 +22,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 
 from lrp_core.datasets import CSVData, fits, update_data
-from lrp_core.errors import LRPError
 from lrp_core.network import Network
 from lrp_core.presets import MAX_DATASET_SIZE, default_dataset
 from lrp_core.toydata import TOY_SETS, preset_data, toy_dataset
-from lrp_explorer.figures.network import output_grid
-from lrp_explorer.figures.training import heatmap_with_data
+from lrp_explorer.figures.training import data_scatter
+from lrp_explorer.ui import page
 from lrp_explorer.ui.numbox import number_box
 from lrp_explorer.ui.settings import persisted
 
@@ -161,16 +161,13 @@ def data_controls(net: Network, preset: str | None, matched: bool) -> PageData:
     return data
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _scatter(key: str, _X: torch.Tensor, _y: torch.Tensor) -> go.Figure:
+    return data_scatter(_X.numpy(), _y.numpy(), title="the data (colour: target)")
+
+
 def scatter(net: Network, data: PageData, key: str) -> None:
-    """The data over the network's output, for 2-input, 1-output networks."""
-    if net.n_inputs != 2 or net.n_outputs != 1:
+    """The data as a scatter, for 2-input networks (cached by the data: a tweak does not redraw it)."""
+    if net.n_inputs != 2:
         return
-    lo, hi = float(data.X.min()), float(data.X.max())
-    pad = 0.05 * max(hi - lo, 1e-9)
-    try:
-        grid = output_grid(net, (lo - pad, hi + pad), 41)
-    except LRPError as exc:
-        st.caption(f"No scatter: {exc}")
-        return
-    st.plotly_chart(heatmap_with_data(grid, data.X.numpy(), data.y.numpy(), title="the data over the output"),
-                    key=key)
+    page.chart(_scatter(data.key, data.X, data.y), key=key)
