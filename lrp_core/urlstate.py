@@ -36,6 +36,9 @@ def encode_network(net: Network) -> dict[str, str]:
     return {"net": f"{URL_VERSION}.{payload.decode('ascii')}"}
 
 
+DAMAGED = "the link is damaged or incomplete"
+
+
 def decode_network(params: Mapping[str, str]) -> Network | None:
     """The network named by query parameters, ``None`` if they name none.
 
@@ -61,12 +64,15 @@ def _decode_payload(value: str) -> Network:
     try:
         raw = base64.b64decode(payload + "=" * (-len(payload) % 4), altchars=b"-_", validate=True)
     except (binascii.Error, ValueError):
-        raise LRPError("the network in the link is not valid base64") from None
+        raise LRPError(f"{DAMAGED} (it is not valid base64)") from None
     try:
         d = zlib.decompressobj()
         text = d.decompress(raw, MAX_UPLOAD_BYTES + 1)
         if len(text) > MAX_UPLOAD_BYTES or d.unconsumed_tail:
             raise LRPError("the network in the link expands to more than the size cap")
     except zlib.error:
-        raise LRPError("the network in the link is damaged (it does not decompress)") from None
+        raise LRPError(f"{DAMAGED} (it does not decompress)") from None
+    if not d.eof:
+        raise LRPError(f"{DAMAGED}: it ends too early, as when a long link is cut off while it is copied; "
+                       "copy the whole link again")
     return from_dict(parse_json(text, what="network in the link"))

@@ -55,3 +55,17 @@ def _payload(text: bytes) -> str:
 def test_bad_links_are_refused_clearly(params: dict[str, str], match: str) -> None:
     with pytest.raises(LRPError, match=match):
         decode_network(params)
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.6, 0.9])
+def test_a_truncated_link_says_it_is_incomplete(keep: float) -> None:
+    """Issue 12 item 15: a link cut off while copying said "not valid JSON: Expecting value at line 1"."""
+    from lrp_core.presets import get_preset
+    from lrp_core.urlstate import encode_network
+
+    net = get_preset("plane-2-8-8-1").network().with_value(0, "weight", 0, 0, 0.123)
+    value = encode_network(net)["net"]
+    cut = value[: int(len(value) * keep)]
+    with pytest.raises(LRPError, match="damaged or incomplete") as info:
+        decode_network({"net": cut})
+    assert "JSON" not in str(info.value)

@@ -193,7 +193,8 @@ def _import_export(net: Network, rev: int) -> None:
         st.caption('JSON format: {"format": "lrp-explorer.network", "version": 1, "name", "layers": '
                    '[{"weight" (out × in), "bias", "activation"}]}.')
     with imp:
-        upload = st.file_uploader(f"Network JSON (at most {MAX_UPLOAD_BYTES // 1000:,} kB)", type=["json"],
+        # no type filter: the browser would refuse other files with a bare red icon; the loader names the problem
+        upload = st.file_uploader(f"Network JSON (at most {MAX_UPLOAD_BYTES // 1000:,} kB)",
                                   max_upload_size=max(1, MAX_UPLOAD_BYTES // 1_000_000),
                                   key=f"editor_upload_r{rev}")  # a new, empty uploader once a network is loaded
         if st.button("Load the uploaded network", disabled=upload is None, key=f"editor_import_r{rev}"):

@@ -221,8 +221,9 @@ def body() -> None:
         st.info("This network has no hidden layer, so there are no units to score. Add a layer in the editor.")
         return
     layer, loss, methods, samples, opts, data_col = _settings(net)
+    notices = st.container()
     with data_col.popover("Data", icon=":material/scatter_plot:", width="stretch"):
-        data = data_controls(net, state.data_preset(), matching_preset(net) is not None)
+        data = data_controls(net, state.data_preset(), matching_preset(net) is not None, notices)
         scatter(net, data, "imp_scatter")
     health.notes(net, state.get_input())
     main = page.main_and_tweak("importance")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -70,8 +71,18 @@ def _sources(net: Network, preset: str | None, uploaded: CSVData | None) -> list
     return out
 
 
-def _take_upload(net: Network, uploaded: CSVData | None) -> CSVData | None:
-    """Parse a file handed over by the uploader; a bad file is reported and changes nothing."""
+def _on_upload() -> None:
+    """The uploader's callback: hand a new file's name and bytes to the next run (once per file)."""
+    ss = st.session_state
+    up = ss.get("imp_csv")
+    if up is not None and ss.get(SEEN) != up.file_id:
+        ss[SEEN] = up.file_id
+        ss[PENDING] = (up.name, up.getvalue())
+
+
+def _take_upload(net: Network, uploaded: CSVData | None, notices: Any) -> CSVData | None:
+    """Parse a file handed over by the uploader; a bad file is reported (in ``notices``, outside the
+    popover, so it is seen) and changes nothing."""
     ss = st.session_state
     pending = ss.pop(PENDING, None)
     if pending is None:
@@ -80,7 +91,7 @@ def _take_upload(net: Network, uploaded: CSVData | None) -> CSVData | None:
     new, err = update_data(uploaded, raw, net.n_inputs, net.n_outputs, source=str(name))
     if err is not None:
         kept = "the previous data are kept" if uploaded is not None else "the data below are used"
-        st.error(f"{name}: {err}. Nothing was changed; {kept}.")
+        notices.error(f"{name}: {err}. Nothing was changed; {kept}.")
         return uploaded
     ss[DATA] = new
     ss["imp_source"] = "csv"
@@ -90,11 +101,8 @@ def _take_upload(net: Network, uploaded: CSVData | None) -> CSVData | None:
 def _upload(net: Network) -> None:
     st.markdown(f"Upload a CSV with **{net.n_inputs} input column(s), then {net.n_outputs} target column(s)** "
                 "(an optional header row is recognised). Numbers only; at most 100,000 rows and 5 MB.")
-    up = st.file_uploader("CSV data set", type=["csv", "txt"], key="imp_csv")
-    ss = st.session_state
-    if up is not None and ss.get(SEEN) != up.file_id:
-        ss[SEEN] = up.file_id
-        ss[PENDING] = (up.name, up.getvalue())
+    # no type filter: the browser would refuse other files with a bare red icon; our loader names the problem
+    st.file_uploader("CSV data set (.csv or .txt)", key="imp_csv", on_change=_on_upload)
 
 
 def _preset_data(preset: str, n: int, seed: int, matched: bool) -> PageData:
@@ -129,15 +137,16 @@ def _own_data(net: Network, n: int, seed: int) -> PageData:
                     "so the unpruned loss is 0", seed)
 
 
-def data_controls(net: Network, preset: str | None, matched: bool) -> PageData:
-    """Draw the data controls (inside the current container) and return the data."""
+def data_controls(net: Network, preset: str | None, matched: bool, notices: Any) -> PageData:
+    """Draw the data controls (inside the current container) and return the data; messages about
+    an upload go to ``notices``."""
     ss = st.session_state
     uploaded: CSVData | None = ss.get(DATA)
     if uploaded is not None and not fits(uploaded, net):
         ss.pop(DATA, None)
         uploaded = None
-        st.info("The uploaded data no longer match the network's inputs and outputs, so other data are used.")
-    uploaded = _take_upload(net, uploaded)
+        notices.info("The uploaded data no longer match the network's inputs and outputs, so other data are used.")
+    uploaded = _take_upload(net, uploaded, notices)
     sources = _sources(net, preset, uploaded)
     source = st.radio("Data set", sources, horizontal=True, format_func=LABELS.get,
                       key=persisted("imp_source", sources[0], options=sources))
