@@ -4,11 +4,18 @@ from pathlib import Path
 
 import streamlit as st
 
-from lrp_explorer.ui import presenter, state, style, view
-
 # an emoji icon is drawn in the browser (a ":material/…:" page icon is fetched from fonts.gstatic.com)
 st.set_page_config(page_title="LRP Explorer", page_icon="📈", layout="wide")
+# The first run on a fresh server imports PyTorch and the engine (a few seconds): say so at once
+# instead of showing a blank page.
+loading = st.empty()
+if "lrp_network" not in st.session_state:
+    loading.info("Starting LRP Explorer: loading PyTorch and the engine…", icon=":material/hourglass_top:")
+
+from lrp_explorer.ui import presenter, state, style, view  # noqa: E402  (after the message above)
+
 state.init()
+loading.empty()
 
 HERE = Path(__file__).parent
 # (file, title, icon); listed explicitly because st.navigation does not scan pages/.

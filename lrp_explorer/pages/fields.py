@@ -19,6 +19,7 @@ from lrp_core.regions import RegionSet, linear_regions
 from lrp_explorer.figures.fields import field_figure
 from lrp_explorer.how.fields import how
 from lrp_explorer.ui import health, page, state
+from lrp_explorer.ui.forms import schema_form
 from lrp_explorer.ui.selection import point_from_selection
 from lrp_explorer.ui.settings import persisted
 
@@ -53,7 +54,7 @@ LEAD = ("For a 2-input network an explanation maps the plane to two numbers (R�
         "for each method, with the part it leaves unexplained; click a plane to move x.")
 
 
-def _controls(net: Network, rev: int, x: tuple[float, ...]) -> tuple[list[str], int, int, Box, float]:
+def _controls(net: Network, rev: int, x: tuple[float, ...]) -> tuple[list[str], int, int, Box, dict[str, dict]]:
     labels = {e.name: e.label for e in FIELD_METHODS}
     c1, c2, c3, c4 = st.columns([3, 1.2, 1, 1.4], vertical_alignment="bottom")
     methods = c1.multiselect("Methods", FIELD_METHODS.names(), format_func=lambda m: labels[m],
@@ -63,27 +64,26 @@ def _controls(net: Network, rev: int, x: tuple[float, ...]) -> tuple[list[str], 
     output = int(c3.selectbox("Output", list(range(net.n_outputs)), format_func=lambda o: f"y{o + 1}",
                               key=persisted(f"fields_output_r{rev}", 0, options=range(net.n_outputs),
                                             name="fields_output")))
-    with c4.popover("Box and γ", icon=":material/tune:", width="stretch"):
+    with c4.popover("Box and parameters", icon=":material/tune:", width="stretch"):
         box_text = st.text_input("Box x0,x1,y0,y1 (empty: around x, at least [-3, 3]²)",
                                  key=persisted("fields_box", ""))
-        gamma = float(st.number_input("γ (gamma rule)", min_value=0.0, max_value=1e6, step=0.05,
-                                      key=persisted("fields_gamma", 0.25)))
+        params = {m: schema_form(FIELD_METHODS.get(m), f"fields_{m}") for m in methods
+                  if FIELD_METHODS.get(m).schema}
     try:
         box = parse_box(box_text) if box_text.strip() else box_around([x])
     except LRPError as exc:
         st.error(f"{exc}; showing the automatic box")
         box = box_around([x])
-    return methods, n, output, box, gamma
+    return methods, n, output, box, params
 
 
-def _one_field(net: Network, method: str, box: Box, n: int, output: int, gamma: float,
+def _one_field(net: Network, method: str, box: Box, n: int, output: int, params: dict[str, Any],
                regions: RegionSet | None, x: tuple[float, ...], where: Any) -> dict[str, Any] | None:
     """Draw one method's field (click to move x); returns its values at x for the table."""
     label = FIELD_METHODS.get(method).label
     if FIELD_METHODS.get(method).extra.get("needs_regions") and regions is None:
         where.warning(f"{label}: needs the linear regions of the box, which could not be enumerated.")
         return None
-    params = {p.name: gamma for p in FIELD_METHODS.get(method).schema if p.name == "gamma"}
     fld = _field(net.digest, net, box, method, n, output, tuple(sorted(params.items())), regions)
     if isinstance(fld, str):
         where.error(f"{label}: {fld}")
@@ -91,9 +91,7 @@ def _one_field(net: Network, method: str, box: Box, n: int, output: int, gamma: 
     fig = field_figure(fld, x, regions=regions, grid=click_grid(box, GRID_N), title=label)
     event = page.chart(fig, key=f"fields_plane_{method}_{xkey(x)}", where=where, on_select="rerun",
                        selection_mode="points")
-    where.caption(f"Grid {n} × {n} = {fld.n_points:,} points; {fld.root_searches:,} root searches"
-                  + (f" ({len(regions.regions)} regions)" if fld.root_searches and regions is not None else "")
-                  + f"; {fld.seconds:.2f} s.")
+    where.caption(fld.summary()[:1].upper() + fld.summary()[1:] + ".")
     clicked = point_from_selection(event, box=box)
     if clicked is not None and clicked != tuple(x):
         state.set_input(clicked)
@@ -115,7 +113,7 @@ def body() -> None:
         st.info(f"Explanation fields need a network with 2 inputs; **{net.name}** has {net.n_inputs}. "
                 "Load a 2-input preset (e.g. plane-2-8-8-1) in the network editor.")
         return
-    methods, n, output, box, gamma = _controls(net, rev, x)
+    methods, n, output, box, params = _controls(net, rev, x)
     regions = _regions(net.digest, net, box)
     if isinstance(regions, str):
         st.warning(f"Region boundaries not drawn: {regions}")
@@ -125,9 +123,9 @@ def body() -> None:
     if not methods:
         main.info("Choose at least one method.")
         return
-    rows = [_one_field(net, methods[0], box, n, output, gamma, regions, x, main)]
+    rows = [_one_field(net, methods[0], box, n, output, params.get(methods[0], {}), regions, x, main)]
     main.caption("Click anywhere on a plane to move x there.")
-    rows += [_one_field(net, m, box, n, output, gamma, regions, x, st) for m in methods[1:]]
+    rows += [_one_field(net, m, box, n, output, params.get(m, {}), regions, x, st) for m in methods[1:]]
     found = [r for r in rows if r is not None]
     if found:
         st.markdown(f"**At x = ({x[0]:.4g}, {x[1]:.4g})**")
