@@ -100,7 +100,7 @@ async def open_cell_editor(page: Any, out: Outcome) -> None:
         await page.mouse.click(*cell_point(box, 0))
         await page.keyboard.press("Enter")
         try:
-            await page.locator("input.gdg-input").wait_for(timeout=20_000)
+            await page.locator(".gdg-input").wait_for(timeout=20_000)
             return
         except Exception:
             if attempt == 2:
@@ -125,7 +125,7 @@ async def run_session(browser: Any, url: str, i: int) -> Outcome:
         await open_cell_editor(page, out)
         await page.keyboard.press("Control+a")
         await page.keyboard.type(repr(value), delay=TYPE_DELAY_MS)
-        await page.wait_for_function("t => document.querySelector('input.gdg-input')?.value === t",
+        await page.wait_for_function("t => document.querySelector('.gdg-input')?.value === t",
                                      arg=repr(value), polling=50)
         step = "wait for the edited chart"
         t0 = time.perf_counter()
