@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 import torch
 
@@ -122,3 +123,30 @@ def test_a_near_zero_denominator_leaves_the_neuron_unresolved(rule: str) -> None
     assert float(got.unresolved[0]) == pytest.approx(0.5, abs=1e-13)
     dec = decompose(net, x[0], 0, mode="train-free", spec=FinderSpec.of("rule", rule=rule))
     torch.testing.assert_close(got.relevance[0], dec.input_relevance, rtol=0, atol=1e-12)
+
+
+def test_a_batch_equals_its_rows_one_by_one() -> None:
+    """A batch selects with products (``_keep``), a single row with np.where: the same numbers
+    (up to BLAS's summation order, which differs between a row and a batch)."""
+    gen = torch.Generator().manual_seed(13)
+    huge = from_layers([[[1e32, -1e32], [0.5e32, 1e32]]] + [[[1e32, 0.5e32], [0.25e32, 1e32]]] * 2 + [[[1e32, 1e32]]],
+                       [[0.0, 1e31]] * 3 + [[0.0]], ["relu"] * 3 + ["linear"])  # outputs near 1e128
+    for net in [*nets(), huge]:
+        X = torch.randn(300, net.n_inputs, generator=gen, dtype=DTYPE)
+        X[:3] = 0.0
+        for rule in TRAIN_FREE_RULES:
+            got = train_free(net, X, 0, rule=rule, **RULE_PARAMS[rule])
+            for i in range(0, 300, 7):
+                one = train_free(net, X[i : i + 1], 0, rule=rule, **RULE_PARAMS[rule])
+                scale = 1e-10 * float(one.relevance.abs().sum() + one.unresolved.abs().sum() + one.output.abs())
+                torch.testing.assert_close(got.relevance[i], one.relevance[0], rtol=0, atol=scale)
+                torch.testing.assert_close(got.unresolved[i], one.unresolved[0], rtol=0, atol=scale)
+
+
+def test_keep_is_np_where_even_with_non_finite_values() -> None:
+    from lrp_core.trainfree import _keep
+
+    x = np.tile([np.inf, -2.0, np.nan, 3.0], (100, 1))
+    mask = np.tile([False, False, False, True], (100, 1))
+    assert np.array_equal(_keep(x, mask), np.where(mask, x, 0.0), equal_nan=True)
+    assert np.array_equal(_keep(x[:1], mask[:1]), np.where(mask[:1], x[:1], 0.0), equal_nan=True)
