@@ -210,10 +210,9 @@ def _region(item: Piece) -> Region:
     """A finished piece as a :class:`Region` (counter-clockwise vertices)."""
     poly, below, bits = item
     m, c = below if below is not None else (np.eye(2), np.zeros(2))
+    # counter-clockwise by construction: the box is listed counter-clockwise and clipping keeps the order
     area = _polygon_area(poly)
     arr = np.array(poly, dtype=np.float64)
-    if area < 0:  # keep counter-clockwise order
-        arr, area = arr[::-1].copy(), -area
     pattern = "".join(np.concatenate(bits).astype(np.uint8).astype(str)) if bits else ""
     return Region(pattern, torch.from_numpy(arr), area, torch.from_numpy(arr.sum(axis=0) / len(arr)),
                   AffineMap(torch.from_numpy(m.copy()), torch.from_numpy(c.copy())))

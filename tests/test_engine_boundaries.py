@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from lrp_core.decompose import FinderSpec, RootCache, decompose
-from lrp_core.network import from_layers
+from lrp_core.network import from_layers, segment_map
 from lrp_core.presets import default_input, get_preset
 from lrp_core.regions import linear_regions
 from lrp_core.roots import explain_layer, explain_output
@@ -112,6 +112,19 @@ ON_HINGE = torch.tensor([[0.5, 0.5]], dtype=D)  # z = 0 exactly
 def test_z_zero_is_inactive_in_the_pattern() -> None:
     assert HINGE.pattern_string(ON_HINGE[0]) == "0"  # ReLU(0) = 0: the unit is off
     assert HINGE.pattern_string(torch.tensor([0.5 + 2**-40, 0.5], dtype=D)) == "1"
+
+
+def test_z_zero_is_inactive_in_the_segment_map() -> None:
+    """The one segment map reads the pattern as the network does: on the hinge the unit is off, so the
+    problem's segment is the inactive one and the output's affine map there is the constant 0."""
+    assert segment_map(HINGE, ON_HINGE[0]).active[0].tolist() == [False]
+    assert segment_map(HINGE, ON_HINGE).active[0].tolist() == [[False]]  # batched alike
+    assert explain_layer(HINGE, ON_HINGE[0], 0, 0).segment.pattern_string == "0"
+    amap = HINGE.affine_map(ON_HINGE[0])
+    assert amap.weight.tolist() == [[0.0, 0.0]] and amap.bias.tolist() == [0.0]
+    just_on = torch.tensor([0.5 + 2**-40, 0.5], dtype=D)
+    assert segment_map(HINGE, just_on).active[0].tolist() == [True]
+    assert HINGE.affine_map(just_on).weight.tolist() == [[1.0, -2.0]]
 
 
 @pytest.mark.parametrize("network", [False, True])

@@ -82,10 +82,6 @@ class Segment:
         bits = np.concatenate([m.reshape(-1).numpy() for m in self.pattern]).astype(np.uint8)
         return (bits + ord("0")).tobytes().decode("ascii")
 
-    def slack(self, a: Tensor) -> Tensor:
-        """``g - G a`` per constraint (>= 0 inside the closure); batched."""
-        return self.g - torch.einsum("cd,...d->...c", self.G, a.to(DTYPE))
-
     @cached_property
     def row_scale(self) -> np.ndarray:
         """``max(‖G_c‖, 1)`` per constraint row (computed once; used by :meth:`closure_mask`)."""

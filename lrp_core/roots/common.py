@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import torch
 
 from lrp_core.roots.base import FINDERS, Root, RootProblem, make_roots
@@ -80,7 +81,7 @@ class Region:
         if self.network:
             ok = self.problem.in_segment(x)
         else:
-            ok = pattern_holds(self.g - x @ self.G.T, self.active)
+            ok = torch.from_numpy(pattern_holds((self.g - x @ self.G.T).numpy(), self.active.numpy()))
         if self.nonnegative:
             ok &= (x >= 0).all(dim=-1)
         if self.box is not None:
@@ -88,11 +89,12 @@ class Region:
         return ok
 
 
-def pattern_holds(slack: Tensor, active: Tensor) -> Tensor:
+def pattern_holds(slack: np.ndarray, active: np.ndarray) -> np.ndarray:
     """Whether the slacks ``sign · z`` (one per unit, batched) keep the
     pattern: an active unit needs z > 0 strictly, an inactive one z <= 0
-    (z = 0 is inactive: ReLU(0) = 0 and its pattern bit is 0)."""
-    return torch.where(active, slack > 0, slack >= 0).all(dim=-1)
+    (z = 0 is inactive: ReLU(0) = 0 and its pattern bit is 0). Used by
+    :class:`Region` and by the mcmc chains."""
+    return np.where(active, slack > 0, slack >= 0).all(axis=-1)
 
 
 def pick_lowest(problem: RootProblem, candidates: Tensor, what: str) -> list[Root]:

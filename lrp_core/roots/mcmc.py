@@ -22,7 +22,15 @@ import torch
 from lrp_core.errors import LRPError
 from lrp_core.params import Param, defaults
 from lrp_core.roots.base import DTYPE, FINDERS, RootProblem, RootResult, make_root
-from lrp_core.roots.common import Progress, Region, check_params, default_generator, finder_box, pick_lowest
+from lrp_core.roots.common import (
+    Progress,
+    Region,
+    check_params,
+    default_generator,
+    finder_box,
+    pattern_holds,
+    pick_lowest,
+)
 from lrp_core.roots.rules import SIXT
 
 Tensor = torch.Tensor
@@ -100,7 +108,7 @@ class _Chains:
         out = prop @ self.fused + self.offset
         slack = out[:, : self.n_constraints]
         energy = (np.abs(out[:, self.n_constraints :]) * self.inv_norm).sum(axis=1)
-        ok = np.where(self.active, slack > 0, slack >= 0).all(axis=1)
+        ok = pattern_holds(slack, self.active)
         if self.nonnegative:
             ok &= (prop >= 0).all(axis=1)
         if self.box is not None:
