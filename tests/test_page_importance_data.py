@@ -63,3 +63,24 @@ def test_toy_data_set_and_its_scatter() -> None:
     X, y = toy_dataset("moons", 100, noise=0.1, seed=0)
     want = attribute(get_preset("xor-2-4-1").network(), X, y, "apoz", layer=0)[0]
     assert scores(at)["APoZ (1 − fraction of zeros)"] == want.scores.tolist()
+
+
+def test_prune_and_train_on_the_page_are_undoable_edits() -> None:
+    at = open_app_page(PAGE)
+    at.segmented_control(key="imp_action").set_value("Prune it by a ranking").run()
+    at.selectbox(key="imp_prune_units_method").set_value("shapley-exact").run()
+    shown = " ".join(str(m.value) for m in at.markdown)
+    assert "Removing **h4**" in shown
+    at.button(key="imp_prune_units_apply").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["lrp_network"].widths == [2, 3, 1]
+    assert metric(at, "MSE loss now") in ("0", "≈ 0")  # the useless unit is gone, the fit is still perfect
+    at.button(key="tweak_undo").click().run()
+    assert at.session_state["lrp_network"].widths == [2, 4, 1]
+    at.segmented_control(key="imp_action").set_value("Train it on these data").run()
+    at.number_input(key="imp_train_epochs").set_value(2)
+    at.button(key="imp_train_train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["lrp_network"].name == "ancona-max (trained)"
+    at.button(key="tweak_undo").click().run()
+    assert at.session_state["lrp_network"].name == "ancona-max"
