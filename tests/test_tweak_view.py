@@ -20,7 +20,7 @@ def _app() -> None:
     view.sync(Page())
     state.show_flash()
     st.radio("Loss", ["mse", "l1"], key=settings.persisted("imp_loss", "mse", options=["mse", "l1"]))
-    tweak.panel("importance")
+    tweak.side_panel("importance")
 
 
 def open_app(query: dict[str, str] | None = None) -> AppTest:
