@@ -42,7 +42,7 @@ LEVELS = (1, 10, 30, 60, 100)
 EDITOR_LEVELS = (1, 10, 30)
 PAGE, QUERY = "importance", "preset=ancona-max"
 SEED_KEY = "imp_seed"
-V_FULL = r"v\(N\) = ([-+0-9.eE]+)"
+V_FULL = r"Σφ = [^,]+, v\(N\) = ([-+0-9.eE]+)"  # the exact Shapley line: every digit of v(N)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 

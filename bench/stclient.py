@@ -71,6 +71,7 @@ class RunResult:
     texts: list[str]
     exceptions: list[str]
     errors: list[str]  # st.error alerts
+    statuses: list[int] = field(default_factory=list)  # each ended run's ScriptFinishedStatus
 
 
 @dataclass
@@ -166,7 +167,7 @@ class Session:
         """Read ForwardMsgs until a run ends successfully (a run that ends early
         for a rerun, e.g. ``st.rerun()``, is followed by the next one)."""
         assert self.ws is not None
-        n, runs, exceptions, errors = 0, 0, [], []
+        n, runs, exceptions, errors, statuses = 0, 0, [], [], []
         run_widgets: dict[str, Widget] = {}
         texts: list[str] = []
         while True:
@@ -191,6 +192,7 @@ class Session:
             elif kind == "script_finished":
                 status = fm.script_finished
                 runs += 1
+                statuses.append(int(status))
                 if status == FINISHED.FINISHED_WITH_COMPILE_ERROR:
                     raise ProtocolError("the script did not compile")
                 if status in (FINISHED.FINISHED_SUCCESSFULLY, FINISHED.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
@@ -202,7 +204,7 @@ class Session:
                     # the frontend drops the state of widgets that are no longer on the page
                     self.states = {k: v for k, v in self.states.items() if k in run_widgets}
                     self.texts = texts
-                    return RunResult(time.perf_counter() - t0, n, runs, texts, exceptions, errors)
+                    return RunResult(time.perf_counter() - t0, n, runs, texts, exceptions, errors, statuses)
 
     def _resolve(self, fm: ForwardMsg) -> ForwardMsg:
         if fm.WhichOneof("type") == "ref_hash":

@@ -44,15 +44,16 @@ SEED_LABEL = "Seed (data and sampling)"
 LINK = "/importance?preset=ancona-max"
 NEW_SEED = 7
 STEP_TIMEOUT_MS = 240_000
+# the exact Shapley line "Σφ = …, v(N) = …" sits in a folded expander: textContent, not innerText
 V_FULL_JS = r"""() => {
-  const m = document.body.innerText.match(/v\(N\) = ([-+0-9.eE]+)/);
+  const m = document.body.textContent.match(/Σφ = [^,]+, v\(N\) = ([-+0-9.eE]+)/);
   return m ? m[1] : null;
 }"""
 # the run is over (Streamlit marks its root element) and v(N) is shown, changed from `before`
 IDLE_WITH_NEW_V_JS = r"""(before) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  const m = document.body.innerText.match(/v\(N\) = ([-+0-9.eE]+)/);
+  const m = document.body.textContent.match(/Σφ = [^,]+, v\(N\) = ([-+0-9.eE]+)/);
   return m !== null && m[1] !== before;
 }"""
 
@@ -102,7 +103,8 @@ async def _protocol_steps(url: str) -> tuple[list[str], list[list[int]], Any]:
         v0 = s.texts and f"{s.find_number(V_FULL):.10g}"
         edited = await s.set_widget(SEED_KEY, NEW_SEED)
         v1 = f"{s.find_number(V_FULL):.10g}"
-        return [str(v0), v1], [[0] * opened.runs, [0] * edited.runs], s.states[s.widget(SEED_KEY).id]
+        return [str(v0), v1], [opened.statuses, edited.statuses], (s.states[s.widget(SEED_KEY).id],
+                                                                   s.widget(SEED_KEY).fragment)
     finally:
         await s.close()
 
@@ -117,6 +119,7 @@ def test_protocol_session_matches_a_browser_session(page: Any) -> None:
     try:
         frames = BrowserFrames(page)
         v0, runs0 = _browser_step(page, frames, lambda: page.goto(url + LINK), None)
+        page.get_by_role("button", name="Data").click()  # the data settings sit in a popover
         box = page.get_by_label(SEED_LABEL)
 
         def edit() -> None:
@@ -125,6 +128,7 @@ def test_protocol_session_matches_a_browser_session(page: Any) -> None:
 
         v1, runs1 = _browser_step(page, frames, edit, v0)
         browser_state = next(w for w in frames.sent[-1].widget_states.widgets if w.id.endswith(f"-{SEED_KEY}"))
+        browser_fragment = frames.sent[-1].fragment_id
         # Playwright's sync API holds this thread's event loop: the protocol client runs in its own thread
         with ThreadPoolExecutor(1) as pool:
             values, runs, our_state = pool.submit(asyncio.run, _protocol_steps(url)).result()
@@ -133,6 +137,8 @@ def test_protocol_session_matches_a_browser_session(page: Any) -> None:
     assert [v0, v1] == values  # v(N) as the DOM shows it and as the deltas carry it
     assert float(v1) == pytest.approx(expected_v_full(NEW_SEED), rel=1e-9)
     assert v0 != v1
-    # one successful run for the page load and one for the edit, in both
-    assert runs0 == runs[0] == [0] and runs1 == runs[1] == [0], (runs0, runs1, runs)
-    assert browser_state == our_state
+    # one successful run of the whole page for the load, then one of the page's fragment for the edit, in both
+    done, fragment_done = ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY, \
+        ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
+    assert runs0 == runs[0] == [done] and runs1 == runs[1] == [fragment_done], (runs0, runs1, runs)
+    assert browser_state == our_state[0] and browser_fragment == our_state[1] != ""
