@@ -89,6 +89,8 @@ def test_a_good_lesson_from_text_and_from_a_file(tmp_path: Path) -> None:
     as_json = tmp_path / "mine.json"
     as_json.write_text(json.dumps(tomllib.loads(GOOD)), encoding="utf-8")
     assert [s.id for s in load_lesson(as_json).steps] == ["one", "two"]
+    shown = load_lesson(GOOD.replace('look = "the bars"', 'look = "the bars"\nshows = ["v(N)", "h4"]', 1))
+    assert shown.steps[0].shows == ("v(N)", "h4") and load_lesson(GOOD).steps[0].shows == ()
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [
@@ -109,6 +111,8 @@ def test_a_good_lesson_from_text_and_from_a_file(tmp_path: Path) -> None:
     ('title = "A tiny lesson"', 'title = "A tiny lesson"\nauthor = "me"', "unknown key 'author'"),
     ('[steps.view]\nlayer', 'net = { layers = [] }\n[steps.view]\nlayer', "exactly one of 'preset'"),
     ('title = "A tiny', 'title = A tiny', "not valid TOML"),
+    ('look = "the bars"', 'look = "the bars"\nshows = "v(N)"', "'shows' must be a list of at most 8 texts"),
+    ('look = "the bars"', 'look = "the bars"\nshows = [""]', "'shows' must be a list"),
 ])
 def test_bad_lessons_are_refused_naming_the_problem(old: str, new: str, message: str) -> None:
     assert old in GOOD

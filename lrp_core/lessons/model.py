@@ -11,7 +11,9 @@ and a list of ``steps``. Each step has:
   :class:`lrp_core.viewstate.View` (``x``, ``layer``, ``output``, ``neurons``,
   ``methods``, ``finders``, ``rules`` — ``{name: {parameter: value}}`` checked
   against each registry entry's ``schema`` —, ``mode``, ``box``, ``tweak``,
-  ``settings``) and ``data`` (checked against :data:`DATA_SCHEMA`).
+  ``settings``) and ``data`` (checked against :data:`DATA_SCHEMA`);
+- ``shows`` (optional): short texts the step's page shows, such as its key
+  numbers; the browser walk of every lesson checks each one is on screen.
 
 Anything unknown (a key, a page, a preset, a method, a parameter, a value out
 of its range) refuses the whole file with one :class:`LessonError` naming it,
@@ -35,7 +37,8 @@ MAX_LESSON_BYTES = 200_000
 MAX_STEPS = 40
 MAX_TEXT = 2_000
 LESSON_KEYS = ("title", "cite", "summary", "steps")
-STEP_KEYS = ("id", "title", "text", "look", "preset", "net", "page", "view")
+STEP_KEYS = ("id", "title", "text", "look", "preset", "net", "page", "view", "shows")
+MAX_SHOWS = 8  # texts a step's page must show (checked by the browser walk of every lesson)
 #: lesson file fields -> the compact keys of lrp_core.viewstate
 VIEW_FIELDS = {"x": "x", "layer": "l", "output": "o", "neurons": "n", "methods": "m", "finders": "f",
                "rules": "r", "mode": "mode", "box": "box", "data": "d", "tweak": "t", "settings": "s"}
@@ -67,6 +70,7 @@ class Step:
     preset: str | None
     net: Mapping[str, Any] | None
     view: Any  # lrp_core.viewstate.View (page included)
+    shows: tuple[str, ...] = ()  # texts the step's page shows (its numbers), checked in the browser
 
     def network(self) -> Any:
         """The step's network (a :class:`lrp_core.network.Network`)."""
@@ -163,6 +167,14 @@ def _text(obj: Mapping[str, Any], key: str, where: str, *, required: bool = True
     return " ".join(v.split())
 
 
+def _shows(obj: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    """The optional ``shows`` list: short texts the step's page must show."""
+    v = obj.get("shows", [])
+    if not isinstance(v, list) or len(v) > MAX_SHOWS or not all(isinstance(t, str) and 0 < len(t) <= 200 for t in v):
+        raise LessonError(f"{where}: 'shows' must be a list of at most {MAX_SHOWS} texts of 1 to 200 characters")
+    return tuple(v)
+
+
 def _unknown(obj: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
     extra = [str(k) for k in obj if k not in known]
     if extra:
@@ -250,7 +262,7 @@ def _step(raw: Any, where: str, pages: tuple[str, ...] | None) -> Step:
     preset, net = _network(raw, where)
     view = _view(raw.get("view"), page, where)
     step = Step(sid, _text(raw, "title", where), _text(raw, "text", where), _text(raw, "look", where),
-                page, preset, net, view)
+                page, preset, net, view, _shows(raw, where))
     from lrp_core.viewstate import fit_to_network
 
     model = step.network()
@@ -309,6 +321,6 @@ def to_json(lesson: Lesson) -> dict[str, Any]:
     """The lesson as plain data (for the CLI or a page): steps with their link parameters."""
     return {"slug": lesson.slug, "title": lesson.title, "cite": lesson.cite, "summary": lesson.summary,
             "steps": [{"id": s.id, "title": s.title, "text": s.text, "look": s.look, "page": s.page,
-                       "query": lesson.query(k)} for k, s in enumerate(lesson.steps, start=1)]}
+                       "shows": list(s.shows), "query": lesson.query(k)} for k, s in enumerate(lesson.steps, start=1)]}
 
 
