@@ -52,25 +52,36 @@ def _columns_hint(n_inputs: int, n_outputs: int) -> str:
     return f"{n_inputs + n_outputs} ({n_inputs} inputs, then {n_outputs} target(s))"
 
 
-def _read_rows(text: str) -> list[list[str]]:
-    """The non-blank rows of ``text`` in its sniffed dialect (comma, semicolon or tab)."""
+#: a row of the file with the line it starts on (blank lines count, as in an editor)
+Row = tuple[int, list[str]]
+
+
+def _read_rows(text: str) -> list[Row]:
+    """The non-blank rows of ``text`` in its sniffed dialect (comma, semicolon or tab), each with its line."""
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
     # newline="" hands every line break (LF, CRLF or a bare CR) to the csv module, which accepts all three
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    rows: list[Row] = []
     try:
-        return [row for row in reader if any(cell.strip() for cell in row)]
+        start = 1
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append((start, row))
+            start = reader.line_num + 1
     except csv.Error as exc:
         raise LRPError(f"the CSV file cannot be read at line {reader.line_num}: {exc}") from None
+    return rows
 
 
-def _split_header(rows: list[list[str]], n_inputs: int, n_outputs: int) -> tuple[list[str] | None, list[list[str]]]:
+def _split_header(rows: list[Row], n_inputs: int, n_outputs: int) -> tuple[list[str] | None, list[Row]]:
     """``(header, data rows)``: the first row is a header when none of its cells is a number."""
-    if any(_is_number(cell.strip()) for cell in rows[0]):
+    first = rows[0][1]
+    if any(_is_number(cell.strip()) for cell in first):
         return None, rows
-    header = [cell.strip() for cell in rows[0]]
+    header = [cell.strip() for cell in first]
     if len(header) != n_inputs + n_outputs:
         raise LRPError(
             f"the CSV header has {len(header)} columns but this network needs {_columns_hint(n_inputs, n_outputs)}"
@@ -127,8 +138,7 @@ def parse_csv(
         raise LRPError("the CSV file has a header but no data rows")
     if len(rows) > max_rows:
         raise LRPError(f"the CSV file has {len(rows):,} data rows, more than the cap of {max_rows:,}")
-    first_line = 2 if header is not None else 1
-    values = [_row_values(row, r + first_line, n_inputs, n_outputs) for r, row in enumerate(rows)]
+    values = [_row_values(row, line, n_inputs, n_outputs) for line, row in rows]
     table = torch.tensor(values, dtype=torch.float64)
     columns = tuple(header) if header is not None else tuple(
         [f"x{i + 1}" for i in range(n_inputs)] + [f"y{j + 1}" for j in range(n_outputs)]

@@ -100,3 +100,26 @@ def test_fits_and_parse_for_network() -> None:
     wide = get_preset("dtd-mlp").network()
     assert not fits(d, wide)
     assert not fits(None, net)
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        # the first row is a header only when none of its cells is a number
+        (b"x1,2,y\n1,2,3\n", "CSV line 1, column 1: 'x1' is not a number"),
+        (b"1,b,c\n1,2,3\n", "CSV line 1, column 2: 'b' is not a number"),
+        (b"a,b,c,d\n1,2,3\n", "header has 4 columns but this network needs 3"),
+        # line numbers are the file's: the header and blank lines count
+        (b"x1,x2,y\n1,2,3\n4,five,6\n", "CSV line 3, column 2: 'five'"),
+        (b"\n1,2,3\n\n\n4,5\n", "CSV line 5 has 2 columns"),
+        (b'x1,x2,y\n"1\n",2,3\n4,five,6\n', "CSV line 4, column 2: 'five'"),  # a quoted line break
+    ],
+)
+def test_header_rule_and_line_numbers(data: bytes, fragment: str) -> None:
+    with pytest.raises(LRPError, match=fragment):
+        parse_csv(data, 2, 1)
+
+
+def test_a_header_of_words_is_taken_and_named() -> None:
+    d = parse_csv(b"\n\nalpha,beta,gamma\n1,2,3\n", 2, 1)
+    assert d.columns == ("alpha", "beta", "gamma") and d.X.tolist() == [[1.0, 2.0]]
