@@ -68,7 +68,8 @@ def test_step_links_carry_network_view_and_step() -> None:
     q = lesson.query(5)
     assert q["preset"] == "ancona-max" and q["lesson"] == lesson.slug and q["step"] == "5"
     view, notes = decode_view(q)
-    assert notes == [] and view.page == "importance" and view.data == {"n": 100, "seed": 0, "sigma": 0.5}
+    assert notes == [] and view.page == "importance"
+    assert view.data == {"source": "preset", "n": 100, "seed": 0, "sigma": 0.5}
     assert set(view.methods or {}) == {"gradient", "taylor"}
     assert lesson.step(5).data["sigma"] == 0.5 and lesson.step(1).data["sigma"] == 0.0
     with pytest.raises(LessonError, match=r"steps 1\.\.7, not 8"):

@@ -24,6 +24,7 @@ import streamlit as st
 
 from lrp_core.viewstate import VIEW_PARAM, View, decode_view, encode_view, fit_to_network
 from lrp_explorer.ui import settings, state
+from lrp_explorer.ui.view_settings import as_settings
 
 RESTORED = "live_view_restored"
 PAGE = "live_view_page"
@@ -49,8 +50,9 @@ def restore(params: dict[str, str]) -> tuple[View, list[str]]:
     net = state.get_network()
     view, more = fit_to_network(view, [(layer.n_out, layer.n_in) for layer in net.layers])
     notes += more
-    if view.settings:
-        settings.load_settings(dict(view.settings))
+    found = as_settings(view, net)  # typed fields (a lesson's methods, data, …) and explicit settings
+    if found:
+        settings.load_settings(found)
     if view.x is not None:
         state.set_input(view.x)
     if view.tweak is not None:
