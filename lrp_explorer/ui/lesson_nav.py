@@ -70,8 +70,13 @@ def apply_step(lesson: Lesson, k: int) -> str:
 
 def go(lesson: Lesson, k: int) -> None:
     """Open step ``k`` (see :func:`apply_step`) and switch to its page."""
+    from lrp_explorer.ui import presenter
+
     page = apply_step(lesson, k)
-    st.switch_page(page, query_params={"lesson": lesson.slug, "step": str(k)})
+    query = {"lesson": lesson.slug, "step": str(k)}
+    if presenter.active():
+        query[presenter.PARAM] = "1"  # presenter mode stays on through the lesson
+    st.switch_page(page, query_params=query)
 
 
 def leave() -> None:
