@@ -17,12 +17,12 @@ pass several times slower, by contention, not by work.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
 
+from bench.timing import best_time
 from lrp_core.decompose import FinderSpec, decompose
 from lrp_core.fields import explanation_field, method_names
 from lrp_core.presets import get_preset
@@ -31,15 +31,6 @@ BOX = (-3.0, 3.0, -3.0, 3.0)
 N = 121
 SUB = 12  # sub-grid step for the baseline: indices 0, 12, …, 120 per axis
 REPEATS = 3
-
-
-def best_time(fn: Callable[[], Any], repeats: int = REPEATS) -> tuple[float, Any]:
-    best, out = float("inf"), None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def baseline(net: Any, fld: Any) -> tuple[float, int, float, int]:
@@ -63,7 +54,7 @@ def main() -> None:
     rows = []
     fields = {}
     for m in method_names():
-        t, fld = best_time(lambda m=m: explanation_field(net, BOX, m, n=N))
+        t, fld = best_time(lambda m=m: explanation_field(net, BOX, m, n=N), REPEATS)
         fields[m] = fld
         rows.append((m, t, fld.root_searches))
     total = sum(t for _, t, _ in rows)

@@ -10,12 +10,10 @@ step, and says nothing about their shapes. Both run in the same process.
 from __future__ import annotations
 
 import itertools
-import time
-from collections.abc import Callable
-from typing import Any
 
 import torch
 
+from bench.timing import best_time
 from lrp_core.network import Network, from_layers
 from lrp_core.regions import linear_regions
 
@@ -45,22 +43,13 @@ def grid_scan(net: Network, n: int) -> int:
     return int(torch.unique(bits, dim=0).shape[0])
 
 
-def best_time(fn: Callable[[], Any], repeats: int = REPEATS) -> tuple[float, Any]:
-    best, out = float("inf"), None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
-
-
 def main() -> None:
     net = bench_network()
-    t_exact, rs = best_time(lambda: linear_regions(net, BOX))
+    t_exact, rs = best_time(lambda: linear_regions(net, BOX), REPEATS)
     n_exact = len(rs.regions)
     rows = [("exact enumeration (polygon splitting)", t_exact, n_exact, abs(rs.total_area - 36.0))]
     for n in (250, 500):
-        t, count = best_time(lambda n=n: grid_scan(net, n), repeats=3)
+        t, count = best_time(lambda n=n: grid_scan(net, n), 3)
         rows.append((f"grid scan {n}×{n} (baseline)", t, count, float("nan")))
     base = rows[-1][1]
     print(f"network {net.describe()} (seed {SEED}), box [-3, 3]², best of {REPEATS} (grid: best of 3)")

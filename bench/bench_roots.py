@@ -12,12 +12,12 @@ Run: ``python -m bench bench_roots``.
 from __future__ import annotations
 
 import multiprocessing
-import time
 from collections.abc import Callable
 from typing import Any
 
 import torch
 
+from bench.timing import best_time
 from lrp_core.presets import default_input, get_preset
 from lrp_core.roots import FINDERS, RootProblem, RootResult, explain_output
 
@@ -27,17 +27,6 @@ SETTINGS: list[tuple[str, str, dict[str, Any]]] = [
     ("interpolation", "interpolation", {}),
     ("exact (LP)", "exact", {}),
 ]
-
-
-def _timed(run: Callable[[], RootResult], repeat: int) -> tuple[float, RootResult]:
-    best = float("inf")
-    result: RootResult | None = None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = run()
-        best = min(best, time.perf_counter() - t0)
-    assert result is not None
-    return best, result
 
 
 #: rounds in which the baseline (MCMC setting 1) and every fast finder take turns (see measure)
@@ -64,7 +53,7 @@ def measure(make_problem: Callable[[], RootProblem], settings: list[tuple[str, s
     runs: dict[str, tuple[float, RootResult]] = {}
 
     def record(label: str, run: Callable[[], RootResult], repeat: int) -> None:
-        seconds, result = _timed(run, repeat)
+        seconds, result = best_time(run, repeat)
         if label not in runs or seconds < runs[label][0]:
             runs[label] = (seconds, result)
 
@@ -122,7 +111,7 @@ def main() -> None:
                 best[row["method"]] = row
     label, name, params = SETTINGS[1]
     make = _dtd_problem()
-    seconds, result = _timed(lambda: FINDERS.get(name).func(make(), generator=torch.Generator().manual_seed(0),
+    seconds, result = best_time(lambda: FINDERS.get(name).func(make(), generator=torch.Generator().manual_seed(0),
                                                             **params), 1)
     root = result.roots[0]
     best[label] = {"method": label, "seconds": seconds, "relevance": root.relevance,
