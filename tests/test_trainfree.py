@@ -94,6 +94,7 @@ def _captum_alpha1_beta0(seq: torch.nn.Sequential, X: torch.Tensor, target: int)
     return captum_attr.LRP(seq).attribute(X.clone(), target=target).detach()
 
 
+@pytest.mark.filterwarnings("ignore:Input Tensor 0 did not already require gradients")
 def test_z_plus_equals_captum_alpha1_beta0_on_random_nets() -> None:
     pytest.importorskip("captum.attr", reason="captum (a dev dependency) is not installed")
     gen = torch.Generator().manual_seed(5)
