@@ -1,4 +1,4 @@
-"""CLI flags generated from the finders' declared parameters (lrp_core.roots.flags)."""
+"""CLI flags generated from the finders' declared parameters (lrp_core.flags)."""
 
 from __future__ import annotations
 

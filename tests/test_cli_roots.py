@@ -117,7 +117,7 @@ BAD = [
     (["--preset", "dtd-mlp", "--finder", "exact", "--rule", "z+"], "only to --finder rule"),
     (["--preset", "dtd-mlp", "--finder", "exact", "--n-chains", "3"], "only to --finder mcmc"),
     (["--preset", "dtd-mlp", "--finder", "mcmc", "--n-chains", "0"], "n_chains"),
-    (["--preset", "dtd-mlp", "--finder", "mcmc", "--n-steps", "x"], "invalid int"),
+    (["--preset", "dtd-mlp", "--finder", "mcmc", "--n-steps", "x"], "--n-steps: n_steps must be a whole number"),
     (["--finder", "exact"], "required"),
 ]
 

@@ -3,7 +3,7 @@
 ``python -m lrp_core decompose (--preset NAME | --network FILE) [--x "v1,…"]
 [--output J] --mode full|train-free --finder rule|mcmc|interpolation|exact
 [--rule R] [--seed S] [... one flag per declared finder parameter:
-``lrp_core.roots.flags``] --json`` prints
+``lrp_core.flags``] --json`` prints
 ``{"mode", "output", "f_x", "layers": [{"layer", "relevance", "sum",
 "unresolved"}], "input_relevance", "root_searches", "cache_hits", "seconds"}``
 with ``layers`` from the output down (entry k holds the relevance on layer
@@ -19,8 +19,8 @@ from lrp_core.cli import CLIError, add_network_args, emit, load_network, parse_v
 
 def register(sub: argparse._SubParsersAction) -> None:
     from lrp_core.decompose import MODES
+    from lrp_core.flags import add_param_flags
     from lrp_core.roots import FINDERS
-    from lrp_core.roots.flags import add_finder_flags
 
     p = sub.add_parser("decompose", help="DTD decomposition through every layer (full-backward or train-free)")
     add_network_args(p)
@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--finder", required=True, help=f"root finder: {', '.join(FINDERS.names())}")
     p.add_argument("--seed", type=int, default=0, help="seed of the random finders (default 0)")
     # one flag per declared finder parameter (--rule, --gamma, --n-chains, --tie-break, ...)
-    add_finder_flags(p)
+    add_param_flags(p, FINDERS)
     p.add_argument("--no-cache", action="store_true", help="disable the exact root cache")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_decompose)
@@ -38,14 +38,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _decompose(args: argparse.Namespace) -> int:
     from lrp_core.decompose import FinderSpec, decompose
+    from lrp_core.flags import chosen_params
     from lrp_core.presets import default_input
-    from lrp_core.roots.flags import finder_params
+    from lrp_core.roots import FINDERS
 
     net = load_network(args)
     x = parse_vector(args.x, net.n_inputs) if args.x is not None else list(default_input(net))
     if not 0 <= args.output < net.n_outputs:
         raise CLIError(f"--output must be in 0..{net.n_outputs - 1}, not {args.output}")
-    spec = FinderSpec.of(args.finder, **finder_params(args, args.finder))
+    spec = FinderSpec.of(args.finder, **chosen_params(args, FINDERS, args.finder, "--finder"))
     result = decompose(net, x, args.output, mode=args.mode, spec=spec, seed=args.seed,
                        use_cache=not args.no_cache)
     payload = result.to_json()

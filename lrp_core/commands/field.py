@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import argparse
 import re
-from typing import Any
 
 from lrp_core.cli import CLIError, add_network_args
-from lrp_core.fields.methods import FIELD_METHODS, field_params
+from lrp_core.fields.methods import FIELD_METHODS
+from lrp_core.flags import add_param_flags, chosen_params
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,29 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", type=int, default=0, help="the network output to explain (default 0)")
     p.add_argument("--method", required=True, metavar="METHOD", choices=FIELD_METHODS.names(),
                    help="the explanation method, one of: %(choices)s")
-    for name, decls in field_params().items():
-        help_text = " | ".join(f"{owner}: {prm.help}; {prm.describe()} (default {prm.default})"
-                               for owner, prm in decls)
-        p.add_argument(decls[0][1].flag, dest=f"param_{name}", metavar=name.upper(), default=None, help=help_text)
+    add_param_flags(p, FIELD_METHODS)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p._negative_number_matcher = re.compile(r"^-\.?\d")  # let "-3,3,-3,3" follow --box
     p.set_defaults(func=_field)
-
-
-def method_params(args: argparse.Namespace) -> dict[str, Any]:
-    """The parameters of ``args.method`` given as flags, parsed and checked by their
-    declaration; a flag the method does not declare is refused, naming its methods."""
-    declared = {prm.name: prm for prm in FIELD_METHODS.get(args.method).schema}
-    params: dict[str, Any] = {}
-    for name, decls in field_params().items():
-        text = getattr(args, f"param_{name}", None)
-        if text is None:
-            continue
-        if name not in declared:
-            owners = " or ".join(owner for owner, _ in decls)
-            raise CLIError(f"{decls[0][1].flag} applies only to --method {owners}")
-        params[name] = declared[name].parse(text)
-    return params
 
 
 def _field(args: argparse.Namespace) -> int:
@@ -69,7 +50,7 @@ def _field(args: argparse.Namespace) -> int:
         raise CLIError(f"field needs a 2-input network, this one has {net.n_inputs} inputs")
     if not 0 <= args.output < net.n_outputs:
         raise CLIError(f"--output must be in 0..{net.n_outputs - 1}, not {args.output}")
-    params = method_params(args)
+    params = chosen_params(args, FIELD_METHODS, args.method, "--method")
     result = explanation_field(net, box, args.method, n=args.n, output=args.output, **params)
     rel, u = result.relevance, result.unresolved
     text = (f"{FIELD_METHODS.get(args.method).label} field of output {args.output} over "

@@ -3,7 +3,7 @@
 ``python -m lrp_core roots (--preset NAME | --network FILE) [--x "v1,v2,…"]
 [--layer K] [--output J] --finder rule|mcmc|interpolation|exact [--rule R]
 [--gamma G] [--seed S] [--n-chains N --n-steps N --n-warmup N] [--tie-break T]
-[... one flag per declared finder parameter: ``lrp_core.roots.flags``] --json`` prints
+[... one flag per declared finder parameter: ``lrp_core.flags``] --json`` prints
 ``{"layer": K, "finder": F, "roots": [{"neuron": j, "root": [...],
 "relevance": r, "in_segment": bool, "taylor_residual": e, ...}],
 "evaluations": n, "seconds": t}``. ``--x`` is the network input (default: the
@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from lrp_core.flags import add_param_flags
     from lrp_core.roots import FINDERS
-    from lrp_core.roots.flags import add_finder_flags
 
     p = sub.add_parser("roots", help=f"Deep Taylor roots of a network output ({', '.join(FINDERS.names())})")
     add_network_args(p)
@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--finder", required=True, choices=FINDERS.names(), help="the root finder")
     p.add_argument("--seed", type=int, default=0, help="random seed of the random finders (default 0)")
     # one flag per declared finder parameter (--rule, --gamma, --low, --high, --n-chains, --tie-break, ...)
-    add_finder_flags(p)
+    add_param_flags(p, FINDERS)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     # let values such as "-1.5,2" follow --x (argparse takes them for options otherwise)
     p._negative_number_matcher = re.compile(r"^-\.?\d")
@@ -52,9 +52,10 @@ def _finite_or_none(value: Any) -> Any:
 
 def finder_params(args: argparse.Namespace) -> dict[str, Any]:
     """The finder's parameters from the flags; flags of another finder are refused."""
-    from lrp_core.roots.flags import finder_params as flag_params
+    from lrp_core.flags import chosen_params
+    from lrp_core.roots import FINDERS
 
-    params = flag_params(args, args.finder)
+    params = chosen_params(args, FINDERS, args.finder, "--finder")
     if ("low" in params) != ("high" in params):
         raise CLIError("give both --low and --high for the zB box")
     return params

@@ -110,12 +110,3 @@ def _shapley(network: Network, points: np.ndarray, output: int, regions: RegionS
 def method_names() -> list[str]:
     """The registered field methods, in registration order."""
     return FIELD_METHODS.names()
-
-
-def field_params() -> dict[str, list[tuple[str, Param]]]:
-    """``{parameter name: [(method, its declaration), ...]}`` over every registered method."""
-    out: dict[str, list[tuple[str, Param]]] = {}
-    for entry in FIELD_METHODS:
-        for prm in entry.schema:
-            out.setdefault(prm.name, []).append((entry.name, prm))
-    return out
