@@ -190,7 +190,7 @@ def _plane() -> Preset:
         "plane-2-8-8-1",
         "seeded random 2-8-8-1 network with many linear regions in [-3, 3]²",
         plane_network,
-        (0.5, -1.0),
+        (-1.0, -1.0),  # f(x) > 0; the exact root lies in x's segment, the z+ rule's outside it
     )
 
 

@@ -1,4 +1,5 @@
-"""The "Root finding" page in real Chromium: a click on the input plane moves x."""
+"""The "Root finding" page in real Chromium: a click on the input plane moves x; every finder's
+name stays readable in the settings row (issue 12, item 14)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from tests.conftest import open_via_nav, wait_for_app
 
-# JS: the page coordinates of one marker of the clickable grid, and its data coordinates
+# JS: the page coordinates of one marker of the (invisible) click grid, and its data coordinates
 GRID_POINT_JS = """
 (target) => {
   const plots = [...document.querySelectorAll('.js-plotly-plot')];
@@ -32,6 +33,7 @@ GRID_POINT_JS = """
 X_TRACE_JS = """
 () => {
   for (const el of document.querySelectorAll('.js-plotly-plot')) {
+    if (!(el.data || []).some(t => t.name === 'click grid')) continue;
     const t = (el.data || []).find(t => t.name === 'x');
     if (t) return [t.x[0], t.y[0]];
   }
@@ -39,33 +41,50 @@ X_TRACE_JS = """
 }
 """
 
+X_AT_JS = """
+(t) => { for (const el of document.querySelectorAll('.js-plotly-plot')) {
+  if (!(el.data || []).some(d => d.name === 'click grid')) continue;
+  const m = (el.data || []).find(d => d.name === 'x');
+  if (m && Math.abs(m.x[0] - t[0]) < 1e-9 && Math.abs(m.y[0] - t[1]) < 1e-9) return true; }
+  return false; }
+"""
+
+# JS: the finder pills whose text does not fit (clipped or scrolled away)
+CLIPPED_PILLS_JS = """
+() => {
+  const label = [...document.querySelectorAll('[data-testid="stWidgetLabel"]')]
+    .find(l => l.textContent.trim().startsWith('Finders'));
+  const group = label && label.closest('[data-testid="stButtonGroup"]');
+  if (!group) return ['no Finders pills'];
+  const box = group.getBoundingClientRect();
+  return [...group.querySelectorAll('button')].filter(b => {
+    const r = b.getBoundingClientRect();
+    return b.scrollWidth > b.clientWidth + 1 || r.right > box.right + 1 || r.left < box.left - 1;
+  }).map(b => b.textContent);
+}
+"""
+
 
 @pytest.mark.browser
 def test_click_on_plane_moves_x(app_url: str, page: Any, artifacts: Any) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
     open_via_nav(page, app_url, "Root finding", "roots")
     page.get_by_text("Click anywhere on the plane").wait_for()
     page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')]"
                            ".some(el => (el.data || []).some(t => t.name === 'click grid'))")
+    assert page.evaluate(CLIPPED_PILLS_JS) == []
     before = page.evaluate(X_TRACE_JS)
     assert before == [3.0, 7.0]  # ancona-max's default input
     target = page.evaluate(GRID_POINT_JS, [1.0, 2.0])
-    assert target is not None
+    assert target is not None and [target["x"], target["y"]] == pytest.approx([1.0, 2.0])
     page.mouse.move(target["px"], target["py"])
     page.mouse.click(target["px"], target["py"])
-    # the page reruns with x at the clicked grid marker: the number input and the x marker follow
-    page.wait_for_function(
-        "(t) => { for (const el of document.querySelectorAll('.js-plotly-plot')) {"
-        " const m = (el.data || []).find(d => d.name === 'x');"
-        " if (m && Math.abs(m.x[0] - t[0]) < 1e-9 && Math.abs(m.y[0] - t[1]) < 1e-9) return true; }"
-        " return false; }",
-        arg=[target["x"], target["y"]],
-        timeout=60_000,
-    )
+    # the fragment reruns with x at the clicked grid marker: the x marker and the text boxes follow
+    page.wait_for_function(X_AT_JS, arg=[target["x"], target["y"]], timeout=60_000)
     wait_for_app(page)
     after = page.evaluate(X_TRACE_JS)
-    assert after != before
     assert after == pytest.approx([target["x"], target["y"]])
-    x1 = page.get_by_label("x1").first.input_value()
-    assert float(x1) == pytest.approx(target["x"], abs=1e-4)
-    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
-    page.screenshot(path=str(artifacts / "roots.png"), full_page=True)
+    page.get_by_label("x1").first.wait_for()
+    assert float(page.get_by_label("x1").first.input_value()) == pytest.approx(target["x"], abs=1e-9)
+    assert float(page.get_by_label("x2").first.input_value()) == pytest.approx(target["y"], abs=1e-9)
+    page.screenshot(path=str(artifacts / "roots.png"))

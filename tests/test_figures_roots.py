@@ -9,16 +9,20 @@ import torch
 from lrp_core.plane import click_grid, grid_values
 from lrp_core.presets import get_preset
 from lrp_core.regions import linear_regions
-from lrp_core.roots import FINDERS, explain_output, search_direction
+from lrp_core.roots import FINDERS, RootResult, explain_output, make_root, search_direction
 from lrp_explorer.figures.roots import (
-    check_sentences,
-    diagnostics_rows,
+    NOT_ROOT,
+    NOTHING,
+    PIECE,
+    ROOT,
     line_in_box,
+    outcome,
     parallel_figure,
     plane_figure,
     projection_figure,
     result_label,
 )
+from lrp_explorer.ui.roots_tables import Found, check_sentences, diagnostics_rows, fmt
 
 BOX = (-3.0, 3.0, -3.0, 3.0)
 
@@ -36,7 +40,7 @@ def trace(fig: go.Figure, name: str) -> go.BaseTraceType:
 @pytest.fixture(scope="module")
 def plane_case() -> dict:
     net = get_preset("plane-2-8-8-1").network()
-    x = (-1.0, 1.0)  # R(x) > 0 here
+    x = (-1.0, -1.0)  # R(x) > 0 here, and x's segment holds a root
     problem = explain_output(net, x, 0, 0)
     gen = torch.Generator().manual_seed(0)
     results = [
@@ -65,9 +69,11 @@ def test_plane_figure_traces(plane_case: dict) -> None:
     fig = plane_figure(plane_case["x"], results, regions=rs, segment_pattern=problem.segment.pattern_string,
                        heat=heat, grid=click_grid(BOX, 11), search_lines={0: v}, box=BOX)
     got = names(fig)
-    for n in ["R", "region boundaries", "x's segment", "x", "rule z+: root", "rule z+: search line",
-              "mcmc: chain samples", "mcmc: root", "interpolation: edge points", "interpolation: root",
-              "exact: root", "click grid"]:
+    kinds = [outcome(r.roots[0]) for r in results]
+    assert kinds[3] == ROOT  # the exact finder finds a root in x's segment here
+    for n in ["R", "region boundaries", "x's segment", "x", f"rule z+: {kinds[0]}", "rule z+: search line",
+              "mcmc: chain samples", f"mcmc: {kinds[1]}", "interpolation: edge points",
+              f"interpolation: {kinds[2]}", "exact: root", "click grid"]:
         assert n in got
     hm = trace(fig, "R")
     assert isinstance(hm, go.Heatmap) and len(hm.z) == 31 and len(hm.z[0]) == 31
@@ -77,7 +83,7 @@ def test_plane_figure_traces(plane_case: dict) -> None:
     assert list(outline.x).count(None) == len(rs.regions)
     # x's segment is the region with x's pattern; it contains x's coordinates in its bounding box
     seg = trace(fig, "x's segment")
-    assert min(seg.x) <= -1.0 <= max(seg.x) and min(seg.y) <= 1.0 <= max(seg.y)
+    assert min(seg.x) <= -1.0 <= max(seg.x) and min(seg.y) <= -1.0 <= max(seg.y)
     assert tuple(trace(fig, "x").x) == (-1.0,)
     # roots plotted where the finders put them
     exact_root = results[3].roots[0].root
@@ -91,8 +97,12 @@ def test_plane_figure_traces(plane_case: dict) -> None:
         assert abs(cross) < 1e-9
     n_chain = len(trace(fig, "mcmc: chain samples").x)
     assert n_chain == results[1].samples.shape[0]
-    assert len(trace(fig, "click grid").x) == 121
-    assert trace(fig, "click grid").customdata is None
+    grid = trace(fig, "click grid")
+    assert len(grid.x) == 121 and grid.customdata is None
+    # invisible: no stipple over the heatmap, and a click keeps it invisible (selected or not)
+    assert grid.marker.opacity == 0.0 and grid.selected.marker.opacity == 0.0 == grid.unselected.marker.opacity
+    assert names(fig).index("click grid") < names(fig).index("x")  # under the points
+    assert fig.layout.legend.y >= 1.0  # the legend sits above the plot, clear of the x axis title
     gx, gy = click_grid(BOX, 3)
     vals = [float(v) for v in problem.relevance(torch.tensor([gx, gy], dtype=torch.float64).T)[:, 0]]
     fig2 = plane_figure(plane_case["x"], (), grid=(gx, gy), grid_values=vals, heat_label="R")
@@ -115,12 +125,19 @@ def test_high_dimensional_figures() -> None:
     results = [FINDERS.get("exact").func(problem),
                FINDERS.get("mcmc").func(problem, generator=gen, n_chains=3, n_steps=40, n_warmup=10)]
     fig = projection_figure(problem.point, results)
-    assert {"x", "exact: root", "mcmc: root", "mcmc: chain samples"} <= set(names(fig))
+    assert {"x", f"exact: {outcome(results[0].roots[0])}", f"mcmc: {outcome(results[1].roots[0])}",
+            "mcmc: chain samples"} <= set(names(fig))
     # x, roots and samples are all placed (PCA keeps the count)
     assert len(trace(fig, "mcmc: chain samples").x) == results[1].samples.shape[0]
     par = parallel_figure(problem.point, results, max_samples=25)
     pc = par.data[0]
     assert isinstance(pc, go.Parcoords) and len(pc.dimensions) == 10
+    assert [d.label for d in pc.dimensions] == [f"x{i}" for i in range(1, 11)]
+    # the colour key is in the plot: one legend line per colour the lines use
+    key = {t.name: t.line.color for t in par.data[1:]}
+    assert key == {"x": "gold", "exact: points found": pc.line.colorscale[2][1],
+                   "mcmc: points found": pc.line.colorscale[4][1], "chain samples": pc.line.colorscale[0][1]}
+    assert parallel_figure(problem.point, results, names=[f"h{i}" for i in range(1, 11)]).data[0].dimensions[0].label == "h1"
     n_lines = 1 + 2 + 25
     assert len(pc.dimensions[0].values) == n_lines
     colors = list(pc.line.color)
@@ -133,18 +150,43 @@ def test_high_dimensional_figures() -> None:
 def test_diagnostics_and_sentences(plane_case: dict) -> None:
     results = plane_case["results"]
     rx = plane_case["problem"].relevance(plane_case["problem"].point).tolist()
-    rows = diagnostics_rows(results, rx)
+    rows = diagnostics_rows([Found(r) for r in results], rx, {0: "y1"})
     assert [r["finder"] for r in rows] == [result_label(r) for r in results]
     exact = rows[3]
-    assert exact["in segment"] == "✓" and exact["R(x)"] == pytest.approx(rx[0])
-    assert exact["Taylor residual"] == results[3].roots[0].taylor_residual
-    text = " ".join(check_sentences(results[3]))
-    assert "exact" in text and ("✓" in text)
+    assert exact["ã in segment"] == "✓" and exact["R(x)"] == fmt(rx[0]) and exact["explains"] == "y1"
+    assert exact["Taylor residual"] == fmt(results[3].roots[0].taylor_residual)
+    assert exact["found"] == "root" and not exact["time"].startswith("cached")
+    assert diagnostics_rows([Found(results[3], cached=True)])[0]["time"] == "cached"
+    text = " ".join(check_sentences(results[3], {0: "y1"}))
+    assert text.startswith("**exact**, y1: root") and "✓" in text and "Taylor expansion at ã is exact" in text
     assert "Taylor identity" in text
     # a missing root is reported in words
-    from lrp_core.roots import make_root
-
     res = results[3]
     none = type(res)("exact", {}, (make_root(plane_case["problem"], 0, None, "infeasible"),), 1, 0.0)
-    assert "no root — infeasible" in check_sentences(none)[0]
-    assert diagnostics_rows([none])[0]["in segment"] == "–"
+    assert "nothing returned — infeasible" in check_sentences(none)[0]
+    assert diagnostics_rows([Found(none)])[0]["ã in segment"] == "–"
+
+
+def test_fmt_reads() -> None:
+    assert [fmt(v) for v in (0.0, 6.18777e-06, -0.11587, 7.0, 12345.6, float("nan"), None)] == \
+        ["0", "6.19e-06", "-0.116", "7", "1.23e+04", "–", "–"]
+
+
+def test_outcome_names_what_the_point_is() -> None:
+    net = get_preset("plane-2-8-8-1").network()
+    # (0.5, -1): R < 0 on the whole segment, the exact finder returns a certificate
+    cert = FINDERS.get("exact").func(explain_output(net, (0.5, -1.0), 0, 0))
+    assert outcome(cert.roots[0]) == NOT_ROOT and cert.roots[0].in_segment and cert.roots[0].relevance < 0
+    text = check_sentences(cert)[0]
+    assert text.startswith("**exact**, neuron 0: not a root (R < 0 on the whole segment")
+    assert "leaves unexplained" in text and "root lies" not in text and "expansion at ã is exact" not in text
+    # the legend says the same: no "root" trace for a certificate
+    fig = plane_figure((0.5, -1.0), [cert])
+    assert "exact: not a root" in names(fig) and "exact: root" not in names(fig)
+    # (-1, -1): the z+ rule's point zeroes x's linear piece but lies outside x's segment
+    rule = FINDERS.get("rule").func(explain_output(net, (-1.0, -1.0), 0, 0), rule="z+")
+    assert outcome(rule.roots[0]) == PIECE and not rule.roots[0].in_segment
+    assert "✗ ã lies outside x's linear segment" in check_sentences(rule)[0]
+    assert "rule z+: root of x's piece only" in names(plane_figure((-1.0, -1.0), [rule]))
+    none = RootResult("exact", {}, (make_root(explain_output(net, (-1.0, -1.0), 0, 0), 0, None, "why"),), 1, 0.0)
+    assert outcome(none.roots[0]) == NOTHING

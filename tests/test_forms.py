@@ -66,3 +66,34 @@ def test_rule_form_select_box_of_the_registered_rules() -> None:
     at.text_input(key="r_high").set_value("2")
     at.run(timeout=60)
     assert at.session_state["out"] == {"rule": "zB", "gamma": 0.25, "low": -1.0, "high": 2.0}
+
+
+def _persisted_script() -> None:
+    import streamlit as st
+
+    from lrp_explorer.ui.forms import finder_form
+
+    if st.session_state.get("show", True):
+        st.session_state["out"] = finder_form("rule", "p", persist="pg")
+
+
+def test_persisted_fields_survive_a_run_without_the_form_and_go_into_the_settings() -> None:
+    at = AppTest.from_function(_persisted_script).run(timeout=60)
+    at.selectbox(key="p_rule").set_value("w²")
+    at.number_input(key="p_gamma").set_value(0.5).run(timeout=60)
+    at.session_state["show"] = False
+    at.run(timeout=60)  # the widgets are not drawn: Streamlit drops their values
+    at.session_state["show"] = True
+    at.run(timeout=60)
+    assert at.selectbox(key="p_rule").value == "w²" and at.number_input(key="p_gamma").value == 0.5
+    # the parameter named like its entry keeps the short name; the others carry the entry's name
+    stored = at.session_state["lrp_settings"]
+    assert stored["pg_rule"] == "w²" and stored["pg_rule_gamma"] == 0.5
+
+
+def test_a_refused_stored_value_falls_back_to_the_default() -> None:
+    at = AppTest.from_function(_persisted_script)
+    at.session_state["lrp_settings"] = {"pg_rule": "no-such-rule", "pg_rule_gamma": -3.0, "pg_rule_low": "x"}
+    at.run(timeout=60)
+    assert not at.exception and not at.error
+    assert at.session_state["out"] == {"rule": "z+", "gamma": 0.25, "low": None, "high": None}

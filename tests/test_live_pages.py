@@ -21,7 +21,7 @@ from tests.conftest import APP_FILE, APPTEST_TIMEOUT, open_app_page, page_charts
 PAGES: list[tuple[str, str, tuple[str, str, Any] | None]] = [
     ("pages/editor.py", "xor-2-4-1", None),
     ("pages/importance.py", "ancona-max", ("radio", "imp_loss", "l1")),
-    ("pages/roots.py", "plane-2-8-8-1", ("multiselect", "roots_finders", ["exact", "rule"])),
+    ("pages/roots.py", "plane-2-8-8-1", ("pills", "roots_finders", ["exact", "rule"])),
     ("pages/decomposition.py", "ancona-max", ("checkbox", "dec_compare", True)),
     ("pages/fields.py", "xor-2-4-1", ("multiselect", "fields_methods", ["gradient-x-input", "z+"])),
 ]

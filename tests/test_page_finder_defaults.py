@@ -3,6 +3,9 @@ before, Root finding showed MCMC 10/1000/100 and Decomposition 10/200/100."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from lrp_core.roots import FINDERS
 from tests.conftest import open_app_page
 
@@ -18,7 +21,7 @@ def test_mcmc_defaults_are_the_registry_s_on_both_pages() -> None:
     declared = _declared("mcmc")
     roots = open_app_page("pages/roots.py")
     r = roots.session_state["lrp_rev"]
-    roots.multiselect(key=f"roots_finders_{r}").set_value(["mcmc"]).run()
+    roots.pills(key="roots_finders").set_value(["mcmc"]).run()
     dec = open_app_page("pages/decomposition.py")
     dec.selectbox(key="dec_a_finder").set_value("mcmc").run()
     for p, short in PARAMS.items():
@@ -34,3 +37,16 @@ def test_interpolation_and_gamma_defaults_follow_the_registry() -> None:
     dec.selectbox(key="dec_a_finder").set_value("rule").run()
     dec.selectbox(key="dec_a_rule").set_value("γ").run()
     assert dec.number_input(key="dec_a_gamma").value == _declared("rule")["gamma"]
+
+
+def test_roots_form_reads_the_declared_schema(monkeypatch: Any) -> None:
+    """The roots page shows the defaults of the finder's one declaration (its schema): change the
+    declared n_chains default and the page follows (before, it read a copy kept beside the schema)."""
+    entry = FINDERS.get("mcmc")
+    schema = tuple(replace(p, default=7) if p.name == "n_chains" else p for p in entry.schema)
+    monkeypatch.setitem(FINDERS._entries, "mcmc", replace(entry, schema=schema))
+    roots = open_app_page("pages/roots.py")
+    r = roots.session_state["lrp_rev"]
+    roots.pills(key="roots_finders").set_value(["mcmc"]).run()
+    assert roots.number_input(key=f"roots_p_{r}_mcmc_n_chains").value == 7
+    assert roots.number_input(key=f"roots_p_{r}_mcmc_n_steps").value == entry.defaults()["n_steps"]

@@ -39,6 +39,22 @@ def test_roots_rule_survives_a_page_switch() -> None:
     assert at.selectbox(key=f"roots_p_{r}_rule_rule").value == "w²"
 
 
+def test_roots_finders_and_their_parameters_survive_a_page_switch() -> None:
+    at = open_app_page("pages/roots.py")
+    r = at.session_state["lrp_rev"]
+    at.pills(key="roots_finders").set_value(["mcmc", "exact"])
+    at.number_input(key=f"roots_p_{r}_mcmc_n_chains").set_value(25)
+    at.selectbox(key=f"roots_p_{r}_exact_tie_break").set_value("nearest").run()
+    _away_and_back(at, "pages/roots.py")
+    assert at.pills(key="roots_finders").value == ["mcmc", "exact"]
+    assert at.number_input(key=f"roots_p_{r}_mcmc_n_chains").value == 25
+    assert at.selectbox(key=f"roots_p_{r}_exact_tie_break").value == "nearest"
+    # they go into the view link under stable names (the rule finder's rule keeps its old name)
+    stored = at.session_state["lrp_settings"]
+    assert stored["roots_finders"] == ["mcmc", "exact"] and stored["roots_mcmc_n_chains"] == 25
+    assert stored["roots_exact_tie_break"] == "nearest" and stored["roots_rule"] == "z+"
+
+
 def test_decomposition_compare_and_mode_survive_a_page_switch() -> None:
     at = open_app_page("pages/decomposition.py")
     at.radio(key="dec_mode").set_value("train-free")

@@ -1,24 +1,29 @@
-"""Figures and tables for the "Root finding" page (pure: results in, figures out).
+"""Figures of the "Root finding" page (pure: results in, figures out).
 
 - :func:`plane_figure`: for 2-D layer inputs, the relevance R as a heatmap,
-  every linear region's boundary, the segment of x highlighted, x, each
-  finder's root(s), its chain samples or edge points, the rule's search line,
-  and a faint grid of clickable markers (heatmaps give no selection events).
-- :func:`projection_figure`: for higher dimensions, x, roots and samples on
-  their first two principal components.
-- :func:`parallel_figure`: the same points in parallel coordinates.
-- :func:`diagnostics_rows` / :func:`check_sentences`: the side-by-side table
-  of diagnostics per finder, and the checks in plain words.
+  every linear region's boundary, x's segment highlighted, x, what each finder
+  returned, its chain samples or edge points, the rule's search line, and an
+  invisible grid of click markers (heatmaps give no selection events).
+- :func:`projection_figure`: for higher dimensions, x, the points found and the
+  samples on their first two principal components.
+- :func:`parallel_figure`: the same points in parallel coordinates, with a
+  colour key in the plot.
 
-DTD (Sixt & Landgraf 2022): ``R_i = ∂R/∂a_i(ã) · (a_i − ã_i)`` is exact when the
-root ã lies in the closure of x's linear segment, so the plots show where
-each root lies relative to that segment.
+What a finder returns is named by what it is (:func:`outcome`), the same way in
+the legend, the diagnostics and the plain-words checks: a **root** (R = 0
+there), a **root of x's piece only** (x's linear piece, the affine map R
+follows on x's segment, is 0 there, but R through the real network is not: the
+point lies outside x's segment), or
+**not a root** (R ≠ 0: e.g. the exact finder's certificate that no root exists
+in the segment, or the best sample of a random search). DTD (Sixt & Landgraf
+2022): ``R_i = ∂R/∂a_i(ã) · (a_i − ã_i)`` is exact when ã is a root in the
+closure of x's linear segment.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
@@ -26,14 +31,20 @@ import torch
 
 from lrp_core.plane import pca_2d
 from lrp_core.regions import RegionSet
-from lrp_core.roots.base import RootResult
+from lrp_core.roots import FINDERS
+from lrp_core.roots.base import Root, RootResult
 
 Tensor = torch.Tensor
 DTYPE = torch.float64
 MAX_PLOTTED_SAMPLES = 2_000
 COLORS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
-SAMPLE_NAMES = {"mcmc": "chain samples", "interpolation": "edge points"}
+SAMPLE_COLOR = "rgba(150,150,150,0.45)"
 GRID_NAME = "click grid"
+#: |R| below this, relative to max(1, |∇R|₁·‖x − ã‖), counts as 0
+ZERO_TOL = 1e-9
+ROOT, PIECE, NOT_ROOT, NOTHING = "root", "root of x's piece only", "not a root", "nothing returned"
+#: a trace's markers keep their look while a click selects a grid marker
+KEEP_LOOK = {"marker": {"opacity": 1.0}}
 
 
 def _color(i: int) -> str:
@@ -50,16 +61,34 @@ def _thin(samples: Tensor | None, cap: int) -> Tensor | None:
     return samples[idx]
 
 
-def _roots(result: RootResult) -> Tensor | None:
-    pts = [r.root for r in result.roots if r.root is not None]
-    return torch.stack(pts).to(DTYPE) if pts else None
-
-
 def result_label(result: RootResult) -> str:
-    """A short label: the finder's name, with the rule for ``rule``."""
-    if result.finder == "rule" and "rule" in result.params:
-        return f"rule {result.params['rule']}"
+    """The finder's name, completed by its declared ``label_param`` (``rule z+``)."""
+    param = FINDERS.get(result.finder).extra.get("label_param") if result.finder in FINDERS else None
+    if param is not None and param in result.params:
+        return f"{result.finder} {result.params[param]}"
     return result.finder
+
+
+def samples_name(result: RootResult) -> str:
+    """What the result's samples are (its finder's declared ``samples_name``)."""
+    entry = FINDERS.get(result.finder) if result.finder in FINDERS else None
+    return str(entry.extra.get("samples_name", "samples")) if entry is not None else "samples"
+
+
+def is_zero(value: float, root: Root, tol: float = ZERO_TOL) -> bool:
+    """Whether ``value`` (R or x's affine map at the point) is 0 on the scale of the problem."""
+    reach = float(root.gradient.abs().sum()) * (root.distance if math.isfinite(root.distance) else 0.0)
+    return math.isfinite(value) and abs(value) <= tol * max(1.0, reach)
+
+
+def outcome(root: Root) -> str:
+    """What the returned point is: ``root``, ``root of x's piece only``, ``not a root``
+    or ``nothing returned`` (see the module docstring)."""
+    if root.root is None:
+        return NOTHING
+    if is_zero(root.relevance, root):
+        return ROOT
+    return PIECE if is_zero(root.relevance_affine, root) else NOT_ROOT
 
 
 def line_in_box(p: Sequence[float], d: Sequence[float], box: Sequence[float]) -> tuple[list[float], list[float]] | None:
@@ -81,6 +110,103 @@ def line_in_box(p: Sequence[float], d: Sequence[float], box: Sequence[float]) ->
     return [px + lo * dx, px + hi * dx], [py + lo * dy, py + hi * dy]
 
 
+def _unit(names: Mapping[int, str] | None, neuron: int) -> str:
+    return (names or {}).get(neuron, f"neuron {neuron}")
+
+
+def _found_traces(res: RootResult, i: int, names: Mapping[int, str] | None, size: int,
+                  coords: Tensor | None = None) -> list[go.Scatter]:
+    """One marker trace per kind of point the result returned (root / root of x's piece only / not a root);
+    ``coords``: the points' plotted coordinates (default: their first two)."""
+    label = result_label(res)
+    found = [r for r in res.roots if r.root is not None]
+    xy = coords if coords is not None else (torch.stack([r.root for r in found]).to(DTYPE) if found else None)
+    traces = []
+    for kind, symbol in ((ROOT, "x"), (PIECE, "x-open"), (NOT_ROOT, "circle-open")):
+        rows = [k for k, r in enumerate(found) if outcome(r) == kind]
+        if not rows or xy is None:
+            continue
+        text = [f"{label}, {_unit(names, found[k].neuron)}: {kind}<br>R(ã) = {found[k].relevance:.4g}" for k in rows]
+        traces.append(go.Scatter(
+            x=xy[rows, 0].tolist(), y=xy[rows, 1].tolist(), mode="markers", name=f"{label}: {kind}",
+            marker={"color": _color(i), "size": size, "symbol": symbol, "line": {"color": _color(i), "width": 2}},
+            text=text, hovertemplate="%{text}<br>ã = (%{x:.4g}, %{y:.4g})<extra></extra>", unselected=KEEP_LOOK,
+        ))
+    return traces
+
+
+def _region_traces(regions: RegionSet, segment_pattern: str | None) -> list[go.Scatter]:
+    bx: list[float | None] = []
+    by: list[float | None] = []
+    for r in regions.regions:
+        poly = r.polygon.tolist()
+        poly.append(poly[0])
+        bx.extend([p[0] for p in poly] + [None])
+        by.extend([p[1] for p in poly] + [None])
+    out = [go.Scatter(x=bx, y=by, mode="lines", name="region boundaries",
+                      line={"color": "rgba(40,40,40,0.55)", "width": 1}, hoverinfo="skip")]
+    seg = regions.find(segment_pattern) if segment_pattern is not None else None
+    if seg is not None:
+        poly = seg.polygon.tolist()
+        poly.append(poly[0])
+        out.append(go.Scatter(x=[p[0] for p in poly], y=[p[1] for p in poly], mode="lines", fill="toself",
+                              name="x's segment", line={"color": "black", "width": 3},
+                              fillcolor="rgba(255,215,0,0.18)", hoverinfo="skip"))
+    return out
+
+
+def _heat_trace(heat: tuple[Sequence[float], Sequence[float], Tensor], label: str,
+                axis_titles: tuple[str, str]) -> go.Heatmap:
+    xs, ys, z = heat
+    zt = torch.as_tensor(z, dtype=DTYPE)
+    zmax = float(zt.abs().max()) if zt.numel() else 1.0
+    return go.Heatmap(
+        x=list(xs), y=list(ys), z=zt.tolist(), name=label, colorscale="RdBu_r", zmid=0.0, zmin=-zmax, zmax=zmax,
+        colorbar={"title": {"text": label, "side": "right"}, "len": 0.75, "thickness": 12},
+        hovertemplate=f"{axis_titles[0]}=%{{x:.3f}}<br>{axis_titles[1]}=%{{y:.3f}}<br>{label}=%{{z:.4g}}<extra></extra>",
+    )
+
+
+def _search_trace(point: Sequence[float], lines: Tensor, box: Sequence[float], label: str,
+                  color: str) -> go.Scatter | None:
+    lx: list[float | None] = []
+    ly: list[float | None] = []
+    for d in torch.as_tensor(lines, dtype=DTYPE).reshape(-1, 2):
+        seg_xy = line_in_box(point, d.tolist(), box)
+        if seg_xy is not None:
+            lx.extend([*seg_xy[0], None])
+            ly.extend([*seg_xy[1], None])
+    if not lx:
+        return None
+    return go.Scatter(x=lx, y=ly, mode="lines", name=f"{label}: search line",
+                      line={"color": color, "width": 2, "dash": "dash"}, hoverinfo="skip")
+
+
+def _x_trace(point: Sequence[float]) -> go.Scatter:
+    return go.Scatter(
+        x=[float(point[0])], y=[float(point[1])], mode="markers", name="x",
+        marker={"color": "gold", "size": 15, "symbol": "star", "line": {"color": "black", "width": 1.5}},
+        hovertemplate="x = (%{x:.4g}, %{y:.4g})<extra></extra>", unselected=KEEP_LOOK,
+    )
+
+
+def _grid_trace(grid: tuple[Sequence[float], Sequence[float]], values: Sequence[float] | None,
+                label: str) -> go.Scatter:
+    """Invisible markers that catch clicks (and hovers, showing the heat value there)."""
+    gx, gy = grid
+    extra: dict[str, Any] = {}
+    template = "click to move x here<br>(%{x:.4g}, %{y:.4g})"
+    if values is not None:
+        extra["customdata"] = [float(v) for v in values]
+        template += "<br>" + label + " = %{customdata:.4g}"
+    hidden = {"marker": {"opacity": 0.0}}
+    # size 6 (radius 3, Plotly's least hover radius): the marker nearest the pointer wins a click;
+    # bigger markers overlap their neighbours' hover areas and tie with them
+    return go.Scatter(x=list(gx), y=list(gy), mode="markers", name=GRID_NAME, showlegend=False,
+                      marker={"color": "rgba(0,0,0,0)", "size": 6, "opacity": 0.0}, selected=hidden,
+                      unselected=hidden, hovertemplate=template + "<extra></extra>", **extra)
+
+
 def plane_figure(
     point: Sequence[float],
     results: Sequence[RootResult] = (),
@@ -93,129 +219,81 @@ def plane_figure(
     grid_values: Sequence[float] | None = None,
     search_lines: dict[int, Tensor] | None = None,
     box: Sequence[float] | None = None,
-    axis_titles: tuple[str, str] = ("a₁", "a₂"),
+    axis_titles: tuple[str, str] = ("x1", "x2"),
+    unit_names: Mapping[int, str] | None = None,
     max_samples: int = MAX_PLOTTED_SAMPLES,
+    height: int = 480,
 ) -> go.Figure:
-    """The input plane of a 2-D layer input (see the module docstring).
+    """The plane of a 2-D layer input (see the module docstring).
 
-    ``heat`` is ``(xs, ys, values (n_y, n_x))``; ``grid`` the clickable marker
+    ``heat`` is ``(xs, ys, values (n_y, n_x))``; ``grid`` the click markers'
     positions and ``grid_values`` the heat value at each (shown on hover, as the
-    markers catch the hover before the heatmap does); ``search_lines`` maps an index into ``results`` to the rule's
-    search directions (n, 2), drawn as lines through x clipped to ``box``.
-    Trace names are stable (tests and the page rely on them): ``R``,
-    ``region boundaries``, ``x's segment``, ``x``, ``<label>: root``,
-    ``<label>: chain samples`` / ``edge points`` / ``samples``,
-    ``<label>: search line``, ``click grid``.
+    markers catch the hover before the heatmap does); ``search_lines`` maps an
+    index into ``results`` to its search directions (n, 2), drawn as lines
+    through x clipped to ``box``; ``unit_names`` names the explained neurons.
+    Trace names are stable (tests and the page rely on them): ``R …``,
+    ``region boundaries``, ``x's segment``, ``click grid``, ``<label>: <samples>``,
+    ``<label>: search line``, ``<label>: root`` (and the other :func:`outcome` kinds), ``x``.
     """
     fig = go.Figure()
     if box is None and regions is not None:
         box = regions.box
     if heat is not None:
-        xs, ys, z = heat
-        zt = torch.as_tensor(z, dtype=DTYPE)
-        zmax = float(zt.abs().max()) if zt.numel() else 1.0
-        fig.add_trace(
-            go.Heatmap(
-                x=list(xs), y=list(ys), z=zt.tolist(), name=heat_label, colorscale="RdBu_r",
-                zmid=0.0, zmin=-zmax, zmax=zmax, colorbar={"title": {"text": heat_label}, "len": 0.8},
-                hovertemplate="a₁=%{x:.3f}<br>a₂=%{y:.3f}<br>" + heat_label + "=%{z:.4g}<extra></extra>",
-            )
-        )
+        fig.add_trace(_heat_trace(heat, heat_label, axis_titles))
     if regions is not None:
-        bx: list[float | None] = []
-        by: list[float | None] = []
-        for r in regions.regions:
-            poly = r.polygon.tolist()
-            poly.append(poly[0])
-            bx.extend([p[0] for p in poly] + [None])
-            by.extend([p[1] for p in poly] + [None])
-        fig.add_trace(go.Scatter(x=bx, y=by, mode="lines", name="region boundaries",
-                                 line={"color": "rgba(40,40,40,0.55)", "width": 1}, hoverinfo="skip"))
-        seg = regions.find(segment_pattern) if segment_pattern is not None else None
-        if seg is not None:
-            poly = seg.polygon.tolist()
-            poly.append(poly[0])
-            fig.add_trace(go.Scatter(
-                x=[p[0] for p in poly], y=[p[1] for p in poly], mode="lines", fill="toself",
-                name="x's segment", line={"color": "black", "width": 3},
-                fillcolor="rgba(255,215,0,0.18)", hoverinfo="skip",
-            ))
+        fig.add_traces(_region_traces(regions, segment_pattern))
+    if grid is not None:  # under the points, so a click on a root or x hits that point first
+        fig.add_trace(_grid_trace(grid, grid_values, heat_label))
     for i, res in enumerate(results):
-        color = _color(i)
-        label = result_label(res)
         samples = _thin(res.samples, max_samples)
         if samples is not None and samples.shape[1] == 2:
-            kind = SAMPLE_NAMES.get(res.finder, "samples")
             fig.add_trace(go.Scatter(
                 x=samples[:, 0].tolist(), y=samples[:, 1].tolist(), mode="markers",
-                name=f"{label}: {kind}", marker={"color": color, "size": 4, "opacity": 0.35},
-                hoverinfo="skip",
+                name=f"{result_label(res)}: {samples_name(res)}", hoverinfo="skip",
+                marker={"color": _color(i), "size": 4, "opacity": 0.35}, unselected={"marker": {"opacity": 0.35}},
             ))
         if search_lines and i in search_lines and box is not None:
-            lx: list[float | None] = []
-            ly: list[float | None] = []
-            for d in torch.as_tensor(search_lines[i], dtype=DTYPE).reshape(-1, 2):
-                seg_xy = line_in_box(point, d.tolist(), box)
-                if seg_xy is not None:
-                    lx.extend([*seg_xy[0], None])
-                    ly.extend([*seg_xy[1], None])
-            if lx:
-                fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines", name=f"{label}: search line",
-                                         line={"color": color, "width": 2, "dash": "dash"}, hoverinfo="skip"))
-        roots = _roots(res)
-        if roots is not None and roots.shape[1] == 2:
-            neurons = [r.neuron for r in res.roots if r.root is not None]
-            fig.add_trace(go.Scatter(
-                x=roots[:, 0].tolist(), y=roots[:, 1].tolist(), mode="markers", name=f"{label}: root",
-                marker={"color": color, "size": 13, "symbol": "x", "line": {"color": "white", "width": 1}},
-                text=[f"{label}, neuron {n}" for n in neurons],
-                hovertemplate="%{text}<br>ã=(%{x:.4f}, %{y:.4f})<extra></extra>",
-            ))
-    fig.add_trace(go.Scatter(
-        x=[float(point[0])], y=[float(point[1])], mode="markers", name="x",
-        marker={"color": "gold", "size": 15, "symbol": "star", "line": {"color": "black", "width": 1.5}},
-        hovertemplate="x=(%{x:.4f}, %{y:.4f})<extra></extra>",
-    ))
-    if grid is not None:
-        gx, gy = grid
-        extra: dict[str, Any] = {}
-        template = "click to move x here<br>(%{x:.3f}, %{y:.3f})"
-        if grid_values is not None:
-            extra["customdata"] = [float(v) for v in grid_values]
-            template += "<br>" + heat_label + " = %{customdata:.4g}"
-        fig.add_trace(go.Scatter(
-            x=list(gx), y=list(gy), mode="markers", name=GRID_NAME, showlegend=False,
-            marker={"color": "rgba(0,0,0,0.06)", "size": 9},
-            hovertemplate=template + "<extra></extra>", **extra,
-        ))
+            line = _search_trace(point, search_lines[i], box, result_label(res), _color(i))
+            if line is not None:
+                fig.add_trace(line)
+        if res.roots and res.roots[0].gradient.shape[0] == 2:
+            fig.add_traces(_found_traces(res, i, unit_names, 13))
+    fig.add_trace(_x_trace(point))
+    fig.update_layout(**_plane_layout(box, axis_titles, height))
+    return fig
+
+
+def _plane_layout(box: Sequence[float] | None, axis_titles: tuple[str, str], height: int) -> dict[str, Any]:
     layout: dict[str, Any] = {
-        "xaxis": {"title": {"text": axis_titles[0]}, "constrain": "domain"},
-        "yaxis": {"title": {"text": axis_titles[1]}, "scaleanchor": "x", "scaleratio": 1},
-        "height": 620, "margin": {"l": 40, "r": 20, "t": 30, "b": 40},
-        "legend": {"orientation": "h", "y": -0.12}, "clickmode": "event+select", "dragmode": "pan",
+        "xaxis": {"title": {"text": axis_titles[0], "standoff": 4}, "constrain": "domain"},
+        "yaxis": {"title": {"text": axis_titles[1], "standoff": 4}, "scaleanchor": "x", "scaleratio": 1},
+        "height": height, "margin": {"l": 40, "r": 10, "t": 10, "b": 40},
+        # above the plot: clear of the x axis title, read before the plot
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0.0,
+                   "font": {"size": 11}, "entrywidth": 0.5, "entrywidthmode": "fraction"},
+        "clickmode": "event+select", "dragmode": "pan", "hovermode": "closest",
     }
     if box is not None:
         layout["xaxis"]["range"] = [float(box[0]), float(box[1])]
         layout["yaxis"]["range"] = [float(box[2]), float(box[3])]
-    fig.update_layout(**layout)
-    return fig
+    return layout
 
 
 def _stack_points(
     point: Sequence[float], results: Sequence[RootResult], max_samples: int
 ) -> tuple[Tensor, list[tuple[str, int, int, int]]]:
-    """All points (x first, then per result its roots and samples) and
+    """All points (x first, then per result its points found and samples) and
     ``(kind, result index, start, stop)`` row ranges."""
     x = torch.as_tensor(point, dtype=DTYPE).reshape(1, -1)
     parts = [x]
     ranges = [("x", -1, 0, 1)]
     n = 1
     for i, res in enumerate(results):
-        roots = _roots(res)
-        if roots is not None:
-            parts.append(roots)
-            ranges.append(("root", i, n, n + roots.shape[0]))
-            n += roots.shape[0]
+        found = [r.root for r in res.roots if r.root is not None]
+        if found:
+            parts.append(torch.stack(found).to(DTYPE))
+            ranges.append(("found", i, n, n + len(found)))
+            n += len(found)
         samples = _thin(res.samples, max_samples)
         if samples is not None:
             parts.append(samples.to(DTYPE))
@@ -225,41 +303,31 @@ def _stack_points(
 
 
 def projection_figure(
-    point: Sequence[float], results: Sequence[RootResult] = (), *, max_samples: int = MAX_PLOTTED_SAMPLES
+    point: Sequence[float], results: Sequence[RootResult] = (), *, unit_names: Mapping[int, str] | None = None,
+    max_samples: int = MAX_PLOTTED_SAMPLES, height: int = 440,
 ) -> go.Figure:
-    """x, every root and the samples projected on the first two principal
+    """x, every point found and the samples projected on the first two principal
     components of all of them (for layer inputs with more than 2 dimensions)."""
     pts, ranges = _stack_points(point, results, max_samples)
     coords, _, _ = pca_2d(pts)
     fig = go.Figure()
-    # samples first (underneath), then roots, then x on top
-    order = sorted(ranges, key=lambda r: {"samples": 0, "root": 1, "x": 2}[r[0]])
-    for kind, i, a, b in order:
+    # samples first (underneath), then the points found, then x on top
+    for kind, i, a, b in sorted(ranges, key=lambda r: {"samples": 0, "found": 1, "x": 2}[r[0]]):
         c = coords[a:b]
         if kind == "x":
-            fig.add_trace(go.Scatter(
-                x=c[:, 0].tolist(), y=c[:, 1].tolist(), mode="markers", name="x",
-                marker={"color": "gold", "size": 15, "symbol": "star", "line": {"color": "black", "width": 1.5}},
-            ))
-            continue
-        res = results[i]
-        label = result_label(res)
-        if kind == "root":
-            fig.add_trace(go.Scatter(
-                x=c[:, 0].tolist(), y=c[:, 1].tolist(), mode="markers", name=f"{label}: root",
-                marker={"color": _color(i), "size": 12, "symbol": "x", "line": {"color": "white", "width": 1}},
-                text=[f"neuron {r.neuron}" for r in res.roots if r.root is not None],
-            ))
+            fig.add_trace(_x_trace(c[0].tolist()))
+        elif kind == "found":
+            fig.add_traces(_found_traces(results[i], i, unit_names, 12, coords=c))
         else:
+            res = results[i]
             fig.add_trace(go.Scatter(
-                x=c[:, 0].tolist(), y=c[:, 1].tolist(), mode="markers",
-                name=f"{label}: {SAMPLE_NAMES.get(res.finder, 'samples')}",
-                marker={"color": _color(i), "size": 4, "opacity": 0.35}, hoverinfo="skip",
+                x=c[:, 0].tolist(), y=c[:, 1].tolist(), mode="markers", hoverinfo="skip",
+                name=f"{result_label(res)}: {samples_name(res)}", marker={"color": _color(i), "size": 4, "opacity": 0.35},
             ))
     fig.update_layout(
-        xaxis={"title": {"text": "principal component 1"}},
-        yaxis={"title": {"text": "principal component 2"}},
-        height=480, margin={"l": 40, "r": 20, "t": 30, "b": 40}, legend={"orientation": "h", "y": -0.18},
+        xaxis={"title": {"text": "principal component 1"}}, yaxis={"title": {"text": "principal component 2"}},
+        height=height, margin={"l": 40, "r": 10, "t": 10, "b": 40},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.0, "font": {"size": 11}},
     )
     return fig
 
@@ -270,87 +338,52 @@ def parallel_figure(
     *,
     names: Sequence[str] | None = None,
     max_samples: int = 300,
+    height: int = 420,
 ) -> go.Figure:
-    """x, roots and samples as lines over the input coordinates (one axis per
-    coordinate). Colour: grey samples, a colour per finder's roots, gold x."""
+    """x, the points found and the samples as lines over the coordinates (one axis per
+    coordinate, labelled ``names``; default x1…). Colour: grey samples, one colour per
+    finder's points, gold x; the colour key is the figure's legend."""
     pts, ranges = _stack_points(point, results, max_samples)
     d = int(pts.shape[1])
-    names = list(names) if names is not None else [f"a{i + 1}" for i in range(d)]
-    # colour codes: 0 = samples, 1..k = finders' roots, k+1 = x
+    names = list(names) if names is not None else [f"x{i + 1}" for i in range(d)]
+    # colour codes: 0 = samples, 1..k = finders' points, k+1 = x
     k = len(results)
     code = torch.zeros(pts.shape[0], dtype=DTYPE)
     for kind, i, a, b in ranges:
         code[a:b] = 0.0 if kind == "samples" else (k + 1.0 if kind == "x" else 1.0 + i)
-    # draw samples first so roots and x lie on top
-    order = torch.argsort(code, stable=True)
+    order = torch.argsort(code, stable=True)  # samples first so the points found and x lie on top
     pts, code = pts[order], code[order]
     top = max(k + 1, 1)
-    scale: list[list[Any]] = [[0.0, "rgba(150,150,150,0.35)"], [0.5 / top, "rgba(150,150,150,0.35)"]]
+    scale: list[list[Any]] = [[0.0, SAMPLE_COLOR], [0.5 / top, SAMPLE_COLOR]]
     for i in range(k):
-        lo, hi = (i + 0.5) / top, min((i + 1.5) / top, 1.0)
-        scale += [[lo, _color(i)], [hi, _color(i)]]
+        scale += [[(i + 0.5) / top, _color(i)], [min((i + 1.5) / top, 1.0), _color(i)]]
     scale += [[(k + 0.5) / top, "gold"], [1.0, "gold"]]
     lo_all, hi_all = float(pts.min()), float(pts.max())
     if lo_all == hi_all:
         lo_all, hi_all = lo_all - 1.0, hi_all + 1.0
-    dims = [
-        {"label": names[j], "values": pts[:, j].tolist(), "range": [lo_all, hi_all]} for j in range(d)
-    ]
+    dims = [{"label": names[j], "values": pts[:, j].tolist(), "range": [lo_all, hi_all]} for j in range(d)]
     fig = go.Figure(go.Parcoords(
         line={"color": code.tolist(), "colorscale": scale, "cmin": 0.0, "cmax": float(top)},
         dimensions=dims, name="points", rangefont={"size": 1, "color": "rgba(0,0,0,0)"},
-        tickfont={"size": 9}, labelfont={"size": 12},
+        tickfont={"size": 9}, labelfont={"size": 12}, domain={"y": [0.0, 0.8]},
     ))
-    fig.update_layout(height=420, margin={"l": 40, "r": 40, "t": 40, "b": 20})
+    fig.add_traces(_colour_key(results, any(kind == "samples" for kind, *_ in ranges)))
+    fig.update_layout(height=height, margin={"l": 40, "r": 40, "t": 10, "b": 20},
+                      xaxis={"visible": False}, yaxis={"visible": False},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0.0, "font": {"size": 11},
+                              "itemclick": False, "itemdoubleclick": False})
     return fig
 
 
-def finder_colors(n: int) -> list[str]:
-    """The colours the figures give to the first ``n`` results (in order)."""
-    return [_color(i) for i in range(n)]
+def _colour_key(results: Sequence[RootResult], has_samples: bool) -> list[go.Scatter]:
+    """Legend-only lines: the parallel coordinates' colours in words."""
+    def key(name: str, color: str) -> go.Scatter:
+        return go.Scatter(x=[None], y=[None], mode="lines", name=name, line={"color": color, "width": 4},
+                          hoverinfo="skip")
 
-
-def diagnostics_rows(results: Sequence[RootResult], relevance_at_x: Sequence[float] | None = None) -> list[dict[str, Any]]:
-    """One row per finder and explained neuron: the side-by-side diagnostics."""
-    rows: list[dict[str, Any]] = []
-    for res in results:
-        for k, r in enumerate(res.roots):
-            found = r.root is not None
-            rows.append({
-                "finder": result_label(res),
-                "neuron": r.neuron,
-                "R(x)": None if relevance_at_x is None else float(relevance_at_x[k]),
-                "R(root)": r.relevance if found else None,
-                "in segment": ("✓" if r.in_segment else "✗") if found else "–",
-                "distance ‖x − root‖": r.distance if found else None,
-                "Taylor residual": r.taylor_residual if found else None,
-                "evaluations": res.evaluations,
-                "seconds": res.seconds,
-                "note": r.reason,
-            })
-    return rows
-
-
-def _fmt(v: float) -> str:
-    return f"{v:.3g}" if v == 0.0 or 1e-3 <= abs(v) < 1e4 else f"{v:.2e}"
-
-
-def check_sentences(result: RootResult, *, tol: float = 1e-9) -> list[str]:
-    """The checks in plain words, one sentence per explained neuron."""
-    out: list[str] = []
-    label = result_label(result)
-    for r in result.roots:
-        if r.root is None:
-            out.append(f"**{label}**, neuron {r.neuron}: no root — {r.reason or 'none found'}.")
-            continue
-        seg = ("✓ the root lies in x's linear segment (or on its edge), so the Taylor expansion is exact there"
-               if r.in_segment else
-               "✗ the root lies outside x's linear segment, so the linear expansion around it does not describe R at x")
-        zero = ("R is zero at the root" if abs(r.relevance) <= tol else
-                f"R at the root is {_fmt(r.relevance)}, not zero (the explanation leaves that much unexplained)")
-        scale = max(1.0, abs(r.relevance), float(r.gradient.abs().sum()) * r.distance)
-        taylor = ("the Taylor identity R(x) = R(root) + ∇R·(x − root) holds"
-                  if r.taylor_residual <= tol * scale else
-                  f"the Taylor identity misses by {_fmt(r.taylor_residual)}")
-        out.append(f"**{label}**, neuron {r.neuron}: {seg}; {zero}; {taylor}.")
+    out = [key("x", "gold")]
+    out += [key(f"{result_label(res)}: points found", _color(i)) for i, res in enumerate(results)]
+    if has_samples:
+        kinds = sorted({samples_name(r) for r in results if r.samples is not None and r.samples.shape[0]})
+        out.append(key(" and ".join(kinds) or "samples", SAMPLE_COLOR))
     return out

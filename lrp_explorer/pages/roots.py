@@ -1,15 +1,11 @@
-"""Root finding: Deep Taylor roots of the current network, found by every
-finder side by side, drawn in the input plane (2-D) or projected (higher-D)."""
+"""Root finding: Deep Taylor roots of the current network, found by every chosen finder side by
+side, drawn in the input plane (2-D) or projected (higher-D), with diagnostics and checks."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
 import math
-from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
@@ -18,451 +14,305 @@ import torch
 from lrp_core import guards
 from lrp_core.errors import LRPError
 from lrp_core.network import Network
-from lrp_core.plane import (
-    Box,
-    Slice,
-    axis_slice,
-    box_around,
-    check_box,
-    click_grid,
-    grid_values,
-    parse_box,
-)
+from lrp_core.plane import axis_slice, box_around, check_box, parse_box
 from lrp_core.presets import default_input
-from lrp_core.regions import RegionSet, linear_regions
-from lrp_core.roots import (
-    FINDERS,
-    RULES,
-    RootProblem,
-    RootResult,
-    explain_layer,
-    explain_output,
-    search_direction,
-)
-from lrp_explorer.figures.roots import (
-    check_sentences,
-    diagnostics_rows,
-    finder_colors,
-    parallel_figure,
-    plane_figure,
-    projection_figure,
-    result_label,
-)
-from lrp_explorer.ui import state, tweak
-from lrp_explorer.ui.selection import point_from_selection
+from lrp_core.roots import FINDERS, RootProblem, explain_layer, explain_output
+from lrp_core.roots.common import BOX
+from lrp_explorer.figures.roots import parallel_figure, projection_figure
+from lrp_explorer.how.roots import LEAD, how
+from lrp_explorer.ui import health, page, state
+from lrp_explorer.ui.finder_run import Job, run_finders
+from lrp_explorer.ui.forms import finder_form, refused
+from lrp_explorer.ui.numbox import number_box
+from lrp_explorer.ui.plane_view import Plane, plane_view
+from lrp_explorer.ui.point_input import point_inputs, point_text
+from lrp_explorer.ui.roots_tables import Found, check_sentences, diagnostics_rows, roots_csv, roots_json
 from lrp_explorer.ui.settings import persisted
+from lrp_explorer.ui.tables import input_names, unit_names
 
 DTYPE = torch.float64
-HEAT_N = 121
-GRID_N = 41
-CHOICE_PARAMS: dict[str, list[str]] = {"tie_break": ["l1", "nearest", "none"]}
-HIDDEN_PARAMS = ("low", "high")
-
-state.ensure_app()
-state.show_flash()
-net: Network = state.get_network()
-rev = state.revision()
-x = state.get_input()
-xkey = hashlib.sha1(repr(x).encode()).hexdigest()[:10]
+KINDS = ["a network output", "every neuron of a layer"]
+DEFAULT_FINDERS = ("rule", "mcmc", "exact")  # the first view; the registry says what exists
 
 
-# --- cached computations ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Setup:
+    """What the settings row chose."""
+
+    x: tuple[float, ...]
+    layer: int
+    of_layer: bool  # explain every neuron of a layer (else one output)
+    target: int  # the output, or the layer whose neurons are explained
+    finders: list[str]
+    box_text: str = ""  # the plane's box as typed ("" = automatic)
+
+    @property
+    def explained(self) -> str:
+        return f"layer{self.target}" if self.of_layer else f"output{self.target}"
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _regions(
-    digest: str, _net: Network, box: Box, start: int, stop: int, slice_key: str = "", _slice: Slice | None = None
-) -> RegionSet | str:
-    """The linear regions of layers start..stop-1 in the box (on a slice if given, named by
-    ``slice_key``), or the reason there are none to draw."""
+# --- the settings row -------------------------------------------------------------------------------
+
+
+def _plane_check(net: Network) -> object:
+    def check(x: tuple[float, ...]) -> None:
+        if net.n_inputs == 2:
+            try:
+                check_box(box_around([list(default_input(net)), list(x)]))
+            except LRPError as exc:
+                raise LRPError(f"the plane cannot show a point that far out ({exc})") from None
+    return check
+
+
+def _x_inputs(net: Network, rev: int, where: st.delta_generator.DeltaGenerator) -> tuple[float, ...]:
+    x = state.get_input()
+    with where if net.n_inputs <= 2 else where.popover(f"x = {point_text(x, 3)}", width="stretch"):
+        new, refusal = point_inputs(x, f"roots_x_{rev}", check=_plane_check(net))  # type: ignore[arg-type]
+    if refusal is not None:
+        st.error(refusal)
+    elif new != x:
+        state.set_input(new)
+    return new
+
+
+def _settings(net: Network, rev: int) -> tuple[Setup, st.delta_generator.DeltaGenerator]:
+    """One row: x, the layer, what is explained, the finders; the last item is the row's column for
+    the finders' parameters."""
+    n = len(net.layers)
+    c_x, c_layer, c_kind, c_target, c_finders, c_params = st.columns([1.3, 0.9, 1.2, 0.75, 2.2, 1.15],
+                                                                      vertical_alignment="bottom")
+    layer = c_layer.selectbox(
+        "Layer input", list(range(n)), format_func=lambda k: "x" if k == 0 else f"layer {k}",
+        help="the explained layer input a: x itself, or the hidden units h1… that feed layer k",
+        key=persisted("roots_layer", 0, options=range(n)))
+    kind = c_kind.selectbox("Explain", KINDS, format_func={KINDS[0]: "an output", KINDS[1]: "all units of"}.get,
+                            key=persisted("roots_kind", KINDS[0], options=KINDS))
+    if kind == KINDS[0]:
+        target = c_target.selectbox("Output", list(range(net.n_outputs)), format_func=lambda o: f"y{o + 1}",
+                                    key=persisted("roots_output", 0, options=range(net.n_outputs)))
+    else:
+        target = c_target.selectbox("Layer", list(range(layer, n)), format_func=lambda t: f"layer {t}",
+                                    key=persisted("roots_target", layer, options=range(layer, n)))
+    names = FINDERS.names()
+    # pills, not a multiselect: every finder and whether it is chosen stay readable at any width
+    chosen = c_finders.pills(
+        "Finders", names, selection_mode="multi", wrap=True,
+        key=persisted("roots_finders", [f for f in DEFAULT_FINDERS if f in names], options=names),
+        help="; ".join(f"{n}: {FINDERS.get(n).label}" for n in names)) or []
+    x = _x_inputs(net, rev, c_x)
+    return Setup(x, int(layer), kind == KINDS[1], int(target), list(chosen)), c_params
+
+
+def _layer_input(net: Network, x: tuple[float, ...], layer: int) -> torch.Tensor:
+    x_t = torch.tensor(x, dtype=DTYPE)
+    return x_t if layer == 0 else net.forward(x_t, stop=layer).output
+
+
+def _options(net: Network, s: Setup, rev: int) -> tuple[list[Job], str]:
+    """The row's popover: the plane's box (2-D layer inputs) and every chosen finder's parameters."""
+    box_text = ""
+    if net.layers[s.layer].n_in == 2:
+        box_text = st.text_input("Plane box x0,x1,y0,y1", value="", key=f"roots_box_{rev}",
+                                 placeholder="automatic", help="blank: a square around x (and the default input)")
+    return _jobs(net, s, rev), box_text
+
+
+def _jobs(net: Network, s: Setup, rev: int) -> list[Job]:
+    """Every chosen finder's parameters (one section each); a finder with a refused parameter is
+    not run. Box bounds left empty get the range of the layer's input."""
+    vals = _layer_input(net, s.x, s.layer).tolist()
+    auto = {"low": float(math.floor(min(0.0, *vals))), "high": float(math.ceil(max(1.0, *vals)))}
+    jobs: list[Job] = []
+    for name in s.finders:
+        entry = FINDERS.get(name)
+        st.markdown(f"**{entry.label}** · `{name}`")
+        params = finder_form(name, f"roots_p_{rev}_{name}", persist="roots")
+        unset = [b for b in BOX if b in params and params[b] is None]
+        for b in unset:
+            params[b] = auto[b]
+        if unset:
+            st.caption(f"Box bounds left empty: a rule that needs a box uses {auto['low']:g} ≤ every input "
+                       f"value ≤ {auto['high']:g} (the range of this layer's input at x).")
+        seed = int(number_box("seed", f"roots_seed_{name}", 0, 0, 2**31 - 1, integer=True)) \
+            if entry.extra.get("stochastic") else None
+        if not refused(entry, params):
+            jobs.append(Job(name, params, seed))
+    return jobs
+
+
+def _problem(net: Network, s: Setup) -> RootProblem | None:
+    point = _layer_input(net, s.x, s.layer)
     try:
-        return linear_regions(_net, box, start=start, stop=stop, slice=_slice)
+        if s.of_layer:
+            return explain_layer(net, point, s.layer, s.target)
+        return explain_output(net, point, s.layer, s.target)
+    except LRPError as exc:
+        st.error(str(exc))
+        return None
+
+
+def _nothing_to_explain(net: Network, s: Setup) -> str | None:
+    if s.of_layer:
+        return None
+    try:
+        return guards.nothing_to_explain(net, s.x, s.target)
     except LRPError as exc:
         return str(exc)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _heat(
-    digest: str, _problem: RootProblem, spec: str, box: Box, neuron_index: int,
-    slice_key: str = "", _slice: Slice | None = None,
-) -> tuple[list[float], list[float], torch.Tensor]:
-    """R of one explained neuron on a grid over the box, on a slice if given (R does not
-    depend on the point)."""
-    if _slice is None:
-        return grid_values(lambda p: _problem.relevance(p)[:, neuron_index], box, HEAT_N)
-    return grid_values(lambda p: _problem.relevance(_slice.embed(p))[:, neuron_index], box, HEAT_N)
+# --- the main plot ------------------------------------------------------------------------------------
 
 
-@st.cache_data(max_entries=24, show_spinner=False)
-def _remember(key: str, _result: RootResult | None = None) -> RootResult | None:
-    """A content-keyed store of finished runs (key: network digest, point, layer,
-    what is explained, finder and its parameters). Filled only after a run
-    finished, so a stopped run leaves nothing half-done behind."""
-    return _result
+def _names(net: Network, problem: RootProblem) -> dict[int, str]:
+    """The explained neurons' names (y1… for outputs, h1… for hidden units)."""
+    return dict(enumerate(unit_names(net, problem.stop - 1)))
 
 
-def lookup(key: str) -> RootResult | None:
-    found = _remember(key)
-    if found is None:
-        _remember.clear(key)  # don't keep the empty lookup
-    return found
+def _neuron(problem: RootProblem, names: dict[int, str], s: Setup, rev: int,
+            where: st.delta_generator.DeltaGenerator) -> int:
+    if len(problem.neurons) == 1:
+        return 0
+    return int(where.selectbox("R shown for", list(range(len(problem.neurons))),
+                               format_func=lambda j: names[problem.neurons[j]],
+                               key=f"roots_heat_{rev}_{s.layer}_{s.explained}"))
 
 
-def store(key: str, result: RootResult) -> None:
-    _remember.clear(key)
-    _remember(key, result)
+def _square(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """The box widened to a square around its centre (the plane is drawn to scale)."""
+    x0, x1, y0, y1 = box
+    half = max(x1 - x0, y1 - y0) / 2
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return check_box((math.floor(cx - half), math.ceil(cx + half), math.floor(cy - half), math.ceil(cy + half)))
 
 
-def run_key(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
-
-
-# --- explanation --------------------------------------------------------------------------------
-
-st.title("Root finding")
-st.markdown(
-    "**Deep Taylor Decomposition** explains a relevance function R (an output, or a neuron) at a layer "
-    "input *a* by a first-order Taylor expansion at a **root** ã, a point where R(ã) = 0:"
-)
-st.latex(r"R(a) = \underbrace{R(\tilde a)}_{=\,0} + \sum_i \frac{\partial R}{\partial a_i}(\tilde a)\,(a_i - \tilde a_i)"
-         r"\quad\Rightarrow\quad R_i = \frac{\partial R}{\partial a_i}(\tilde a)\,(a_i - \tilde a_i)")
-st.markdown(
-    "In plain words: walk from *a* to a point where the neuron is silent, and credit each input with the "
-    "change it made times how much the neuron cares about it. For a ReLU network this is **exact only if the "
-    "root lies in the same linear segment as a** (the same on/off pattern of every ReLU), where R is a plane. "
-    "The finders look for roots in different ways: closed-form **rules** search along one direction "
-    "(z⁺, w², γ, …); **mcmc** wanders inside the segment with Metropolis–Hastings chains; "
-    "**interpolation** walks along random directions to the segment's edge; **exact** solves a linear "
-    "program over the segment. *(Sixt & Landgraf 2022, A Rigorous Study of the Deep Taylor Decomposition.)*"
-)
-
-# --- live loop (issue 15): tweak one weight or bias, everything below follows ---
-tweak.panel("roots")
-
-# --- controls -----------------------------------------------------------------------------------
-
-controls, view = st.columns([1, 2.2], gap="large")
-with controls:
-    st.subheader("Input point x")
-    names = list(net.meta.get("input_names", [])) if isinstance(net.meta.get("input_names"), list) else []
-    per_row = min(2, net.n_inputs)
-    new_x = list(x)
-    for start in range(0, net.n_inputs, per_row):
-        cols = st.columns(per_row)
-        for i in range(start, min(start + per_row, net.n_inputs)):
-            label = names[i] if i < len(names) and isinstance(names[i], str) else f"x{i + 1}"
-            new_x[i] = float(cols[i - start].number_input(
-                label, value=float(x[i]), step=0.1, format="%.4f", key=f"roots_x_{rev}_{xkey}_{i}"
-            ))
-    if tuple(new_x) != x:
-        try:  # refuse a point the plane cannot hold (e.g. x1 = 1e30) where it was typed; keep the last valid x
-            if net.n_inputs == 2:
-                check_box(box_around([list(default_input(net)), new_x]))
-            state.set_input(new_x)
-            x = tuple(new_x)
-        except LRPError as exc:
-            st.error(f"x = ({', '.join(f'{v:g}' for v in new_x)}) refused: {exc}. "
-                     f"Nothing was changed; x stays ({', '.join(f'{v:g}' for v in x)}).")
-
-    n_layers = len(net.layers)
-    layer = st.selectbox(
-        "Layer whose input is explained", list(range(n_layers)),
-        format_func=lambda k: f"layer {k} input ({net.layers[k].n_in} values)" + (" = x" if k == 0 else ""),
-        key=persisted(f"roots_layer_{rev}", 0, options=range(n_layers), name="roots_layer"),
-    )
-    kinds = ["a network output", "every neuron of a layer"]
-    kind = st.radio("Explain", kinds, horizontal=True,
-                    key=persisted(f"roots_kind_{rev}", kinds[0], options=kinds, name="roots_kind"))
-    if kind == kinds[0]:
-        target = st.selectbox("Output", list(range(net.n_outputs)), key=persisted(
-            f"roots_output_{rev}", 0, options=range(net.n_outputs), name="roots_output"))
+def _box(found: list[Found], problem: RootProblem, s: Setup, net: Network) -> tuple[float, float, float, float]:
+    """The plane's box: typed, else automatic — a square holding x and, on x's own plane, the
+    default input (so it stays put while x moves inside it), on a hidden layer's plane the roots too."""
+    if s.layer == 0:
+        pts = [list(default_input(net)), list(s.x)]
     else:
-        target = st.selectbox("Layer whose neurons are explained", list(range(layer, n_layers)),
-                              key=persisted(f"roots_target_{rev}_{layer}", layer, options=range(layer, n_layers),
-                                            name="roots_target"))
-
-    finder_names = FINDERS.names()
-    default = [n for n in ("rule", "mcmc", "exact") if n in finder_names]
-    chosen = st.multiselect("Finders (several to compare)", finder_names,
-                            format_func=lambda n: FINDERS.get(n).label,
-                            key=persisted(f"roots_finders_{rev}", default, options=finder_names,
-                                          name="roots_finders"))
-
-    finder_params: dict[str, dict[str, Any]] = {}
-    seeds: dict[str, int] = {}
-    for name in chosen:
-        entry = FINDERS.get(name)
-        defaults: dict[str, Any] = dict(entry.extra.get("params", {}))
-        with st.expander(f"{entry.label} parameters", expanded=name == "rule"):
-            params: dict[str, Any] = {}
-            for p, dv in defaults.items():
-                k = f"roots_p_{rev}_{name}_{p}"
-                if p in HIDDEN_PARAMS:
-                    if name == "rule" and params.get("rule") == "zB":
-                        # the zB rule's box l <= a <= h (one bound for every input value)
-                        vals = (list(x) if layer == 0 else
-                                net.forward(torch.tensor(x, dtype=DTYPE), stop=layer).output.tolist())
-                        bound = float(min(0.0, min(vals))) if p == "low" else float(max(1.0, max(vals)))
-                        bound = math.floor(bound) if p == "low" else math.ceil(bound)
-                        params[p] = float(st.number_input(f"zB bound: {p}", value=float(bound), format="%g",
-                                                          key=k))
-                    continue
-                if name == "rule" and p == "rule":
-                    rules = RULES.names()
-                    params[p] = st.selectbox("rule", rules, format_func=lambda r: RULES.get(r).label,
-                                             key=persisted(k, dv if dv in rules else rules[0], options=rules,
-                                                           name="roots_rule"))
-                elif p in CHOICE_PARAMS:
-                    opts = CHOICE_PARAMS[p]
-                    params[p] = st.selectbox(p, opts, index=opts.index(dv) if dv in opts else 0, key=k)
-                elif p == "nonnegative":
-                    choice = st.selectbox("non-negative proposals", ["auto (after a ReLU)", "yes", "no"], key=k)
-                    params[p] = None if choice.startswith("auto") else choice == "yes"
-                elif isinstance(dv, bool):
-                    params[p] = st.checkbox(p, value=dv, key=k)
-                elif isinstance(dv, int):
-                    params[p] = int(st.number_input(p, value=dv, step=1, min_value=0, key=k))
-                elif isinstance(dv, float):
-                    params[p] = float(st.number_input(p, value=dv, format="%g", key=k))
-            if entry.extra.get("stochastic"):
-                seeds[name] = int(st.number_input("seed", value=0, step=1, min_value=0,
-                                                  key=f"roots_seed_{rev}_{name}"))
-            finder_params[name] = params
-
-# --- the problem --------------------------------------------------------------------------------
-
-x_t = torch.tensor(x, dtype=DTYPE)
-point = x_t if layer == 0 else net.forward(x_t, stop=layer).output
-try:
-    if kind == kinds[0]:
-        problem = explain_output(net, point, layer, int(target))
-        spec = f"output{target}"
-    else:
-        problem = explain_layer(net, point, layer, int(target))
-        spec = f"layer{target}"
-except LRPError as exc:
-    st.error(str(exc))
-    st.stop()
-
-relevance_x = problem.relevance(problem.point).tolist()
-
-if kind == kinds[0]:
+        pts = [problem.point.tolist()] + [r.root.tolist() for f in found for r in f.result.roots if r.root is not None]
+    auto = _square(box_around(pts))
+    if not s.box_text.strip():
+        return auto
     try:
-        nothing = guards.nothing_to_explain(net, x, int(target))
+        return parse_box(s.box_text)
     except LRPError as exc:
-        nothing = str(exc)
-    if nothing is not None:
-        with view:
+        st.error(f"Plane box: {exc}; showing the automatic box")
+        return auto
+
+
+def _main(net: Network, problem: RootProblem, s: Setup, found: list[Found], rev: int) -> None:
+    names = _names(net, problem)
+    results = [f.result for f in found]
+    if problem.dim != 2:
+        page.chart(projection_figure(problem.point.tolist(), results, unit_names=names), key=f"roots_proj_{rev}")
+        st.caption("x, the points found and the samples on their first two principal components.")
+        return
+    neuron = _neuron(problem, names, s, rev, st)
+    box = _box(found, problem, s, net)
+    axes = tuple(input_names(net, s.layer)[:2])
+    xkey = hashlib.sha1(repr(s.x).encode()).hexdigest()[:10]
+    plane_view(net, problem, s.explained, Plane(box, axes), point=problem.point.tolist(),  # type: ignore[arg-type]
+               results=results, neuron=neuron, unit_names=names,
+               key=f"roots_plane_{rev}_{xkey}" if s.layer == 0 else f"roots_plane_{rev}",
+               move=state.set_input if s.layer == 0 else None, height=440)
+    if s.layer:
+        st.caption("This layer's input is computed from x; change x in the boxes above.")
+
+
+# --- the details below -----------------------------------------------------------------------------------
+
+
+def _higher_d(net: Network, problem: RootProblem, s: Setup, found: list[Found], rev: int) -> None:
+    """Parallel coordinates and a slice through x along two input axes."""
+    names = input_names(net, s.layer)
+    page.chart(parallel_figure(problem.point.tolist(), [f.result for f in found], names=names),
+               key=f"roots_par_{rev}")
+    st.caption("Parallel coordinates: one axis per input value of the layer; the colour key is above the plot.")
+    if problem.dim < 2:
+        return
+    with st.expander("Slice through x: the linear regions along two input axes"):
+        c1, c2, c3 = st.columns(3)
+        d = problem.dim
+        i = int(c1.selectbox("first axis", list(range(d)), index=0, format_func=lambda k: names[k],
+                             key=f"roots_slice_i_{rev}_{s.layer}"))
+        j = int(c2.selectbox("second axis", list(range(d)), index=1, format_func=lambda k: names[k],
+                             key=f"roots_slice_j_{rev}_{s.layer}"))
+        half = float(c3.number_input("half-width", value=1.0, min_value=1e-6, max_value=1e6, format="%g",
+                                     key=f"roots_slice_w_{rev}_{s.layer}"))
+        try:
+            sl = axis_slice(problem.point, i, j)
+        except LRPError as exc:
+            st.error(str(exc))
+            return
+        skey = hashlib.sha1(repr((problem.point.tolist(), i, j)).encode()).hexdigest()
+        plane = Plane(check_box((-half, half, -half, half)), (f"change of {names[i]}", f"change of {names[j]}"),
+                      sl, skey)
+        clickable = s.layer == 0
+        plane_view(net, problem, s.explained, plane, point=[0.0, 0.0], unit_names=_names(net, problem),
+                   key=f"roots_slice_{rev}_{skey[:10]}" if clickable else f"roots_slice_{rev}",
+                   move=(lambda p: state.set_input(sl.embed(list(p)).tolist())) if clickable else None, height=420)
+        st.caption("Thin lines separate linear regions; the thick outline is where the slice cuts x's segment.")
+
+
+def _diagnostics(net: Network, problem: RootProblem, s: Setup, found: list[Found], rev: int) -> None:
+    names = _names(net, problem)
+    relevance_x = problem.relevance_at_point.tolist()
+    st.subheader("Diagnostics", anchor=False)
+    text = st.column_config.TextColumn
+    widths = {"finder": 100, "explains": 64, "found": 150, "R(x)": 72, "R(ã)": 80, "ã in segment": 92,
+              "‖x − ã‖": 72, "Taylor residual": 100, "evaluations": 86, "time": 80}
+    config = {c: text(c, width=w) for c, w in widths.items()}
+    config["time"] = text("time", width=80, help="this run's time; cached: the result came from the cache")
+    config["note"] = text("note", width="large", help="the finder's own note; each is also in the checks below")
+    st.dataframe(pd.DataFrame(diagnostics_rows(found, relevance_x, names)), hide_index=True, column_config=config)
+    st.subheader("Checks in plain words", anchor=False)
+    st.markdown("\n".join(f"- {line}" for f in found for line in check_sentences(f.result, names)))
+    head = {"network": net.name, "digest": net.digest, "x": list(s.x), "layer": s.layer, "explain": s.explained,
+            "point": problem.point.tolist(), "relevance_at_point": relevance_x}
+    d1, d2 = st.columns(2)
+    d1.download_button("Download roots (CSV)", roots_csv(found, problem.dim), file_name="roots.csv",
+                       mime="text/csv", key=f"roots_dl_csv_{rev}")
+    d2.download_button("Download roots (JSON)", roots_json(found, head), file_name="roots.json",
+                       mime="application/json", key=f"roots_dl_json_{rev}")
+
+
+# --- page ---------------------------------------------------------------------------------------------------
+
+state.ensure_app()
+page.header("Root finding", LEAD, how)
+
+
+@st.fragment
+def body() -> None:
+    net = state.get_network()
+    rev = state.revision()
+    setup, params_col = _settings(net, rev)
+    with params_col.popover("Options", icon=":material/tune:", width="stretch"):
+        jobs, box_text = _options(net, setup, rev)
+    setup = replace(setup, box_text=box_text)
+    health.notes(net, setup.x)
+    problem = _problem(net, setup)
+    main = page.main_and_tweak("roots")
+    if problem is None:
+        return
+    nothing = _nothing_to_explain(net, setup)
+    with main:
+        if nothing is not None:
             st.info(f"Nothing to explain: {nothing}. Every root finder would only return the point itself; "
                     "move x or choose another output to see roots.")
-        st.stop()
+            return
+        if not setup.finders:
+            st.info("Choose at least one finder above.")
+        found, errors = run_finders(net.digest, problem, setup.explained, jobs)
+        for msg in errors:
+            st.error(msg)
+        _main(net, problem, setup, found, rev)
+    if problem.dim != 2:
+        _higher_d(net, problem, setup, found, rev)
+    if found:
+        _diagnostics(net, problem, setup, found, rev)
 
-# --- run the finders (cached by content; a progress bar while they run) ---------------------------
 
-results: list[RootResult] = []
-errors: list[str] = []
-todo: list[tuple[str, str]] = []
-keys: dict[str, str] = {}
-for name in chosen:
-    keys[name] = run_key(net.digest, problem.point.tolist(), layer, spec, name, finder_params[name], seeds.get(name))
-    if lookup(keys[name]) is None:
-        todo.append((name, keys[name]))
-
-if todo:
-    with view:
-        bar = st.progress(0.0, text="Finding roots…")
-    last = [-1.0]
-
-    def make_progress(i: int, name: str) -> Callable[[float], None]:
-        def report(p: float) -> None:
-            value = min(1.0, max(0.0, (i + float(p)) / len(todo)))
-            if value - last[0] >= 0.01 or value >= 1.0:
-                last[0] = value
-                bar.progress(value, text=f"Running {name}… {100 * value:.0f}%")
-        return report
-
-    try:
-        for i, (name, key) in enumerate(todo):
-            gen = torch.Generator().manual_seed(seeds[name]) if name in seeds else None
-            try:
-                res = FINDERS.get(name).func(problem, generator=gen, progress=make_progress(i, name),
-                                             **finder_params[name])
-            except LRPError as exc:
-                errors.append(f"{FINDERS.get(name).label}: {exc}")
-                continue
-            store(key, res)  # only a finished run is kept: a stopped one leaves nothing behind
-    finally:
-        bar.empty()
-
-for name in chosen:
-    res = lookup(keys[name])
-    if res is not None:
-        results.append(res)
-
-# --- plots --------------------------------------------------------------------------------------
-
-with view:
-    for msg in errors:
-        st.error(msg)
-    if not chosen:
-        st.info("Choose at least one finder on the left.")
-    neuron_index = 0
-    if len(problem.neurons) > 1:
-        neuron_index = st.selectbox(
-            "Heatmap and plane show R of neuron", list(range(len(problem.neurons))),
-            format_func=lambda j: f"neuron {problem.neurons[j]}", key=f"roots_heat_{rev}_{layer}_{spec}",
-        )
-    if problem.dim == 2:
-        # the automatic box stays put while x moves inside it (clicks land where they were aimed):
-        # on the input plane it holds the network's default input and x; on a hidden layer, the roots too
-        if layer == 0:
-            pts = [list(default_input(net)), list(x)]
-        else:
-            pts = [problem.point.tolist()] + [
-                r.root.tolist() for res in results for r in res.roots if r.root is not None
-            ]
-        box_text = st.text_input("Plane box x0,x1,y0,y1 (blank: automatic)", value="",
-                                 key=f"roots_box_{rev}")
-        try:
-            box = parse_box(box_text) if box_text.strip() else box_around(pts)
-        except LRPError as exc:
-            st.error(f"{exc}; showing the automatic box")
-            box = box_around(pts)
-        regions = _regions(net.digest, net, box, layer, problem.segment_stop)
-        if isinstance(regions, str):
-            st.warning(f"Region boundaries not drawn: {regions}")
-            regions = None
-        heat = _heat(net.digest, problem, f"{layer}/{spec}/{problem.segment_stop}", box, int(neuron_index))
-        lines: dict[int, torch.Tensor] = {}
-        for i, res in enumerate(results):
-            if res.finder == "rule":
-                try:
-                    v = search_direction(str(res.params.get("rule")), problem.point, problem.affine.weight,
-                                         gamma=float(res.params.get("gamma", 0.25)))
-                except LRPError:
-                    v = None
-                if v is not None:
-                    lines[i] = v
-        clickable = layer == 0
-        grid = click_grid(box, GRID_N) if clickable else None
-        grid_r = (problem.relevance(torch.tensor(grid, dtype=DTYPE).T)[:, int(neuron_index)].tolist()
-                  if grid is not None else None)
-        fig = plane_figure(
-            problem.point.tolist(), results, regions=regions, segment_pattern=problem.segment.pattern_string,
-            heat=heat, heat_label=f"R (neuron {problem.neurons[int(neuron_index)]})",
-            grid=grid, grid_values=grid_r, search_lines=lines, box=box,
-            axis_titles=("x₁", "x₂") if layer == 0 else ("a₁", "a₂"),
-        )
-        if clickable:
-            st.caption("Click anywhere on the plane to move x there.")
-            event = st.plotly_chart(fig, on_select="rerun", selection_mode="points",
-                                    key=f"roots_plane_{rev}_{xkey}")
-            clicked = point_from_selection(event, box=box)
-            if clicked is not None and clicked != tuple(x):
-                state.set_input(clicked)
-                st.rerun()
-        else:
-            st.caption("This layer's input is computed from x; change x with the number inputs.")
-            st.plotly_chart(fig, key=f"roots_plane_{rev}")
-        st.caption(
-            "Colour: R. Thin lines: boundaries of the linear regions (each has its own on/off pattern); "
-            "thick outline: x's segment, where the Taylor expansion is exact. Crosses: roots; dots: samples "
-            "or edge points; dashed: the rule's search line."
-        )
-    else:
-        left, right = st.columns(2)
-        with left:
-            st.markdown("**Projection on the first two principal components** of x, the roots and the samples")
-            st.plotly_chart(projection_figure(problem.point.tolist(), results), key=f"roots_proj_{rev}")
-        with right:
-            legend = "; ".join(f"{result_label(r)} roots: {c}" for r, c in zip(results, finder_colors(len(results)),
-                                                                               strict=True))
-            st.markdown("**Parallel coordinates**: one axis per input value. x: gold; samples: grey"
-                        + (f"; {legend}" if legend else ""))
-            st.plotly_chart(parallel_figure(problem.point.tolist(), results), key=f"roots_par_{rev}")
-        if problem.dim >= 2:
-            with st.expander("Slice through the point: the linear regions along two input axes"):
-                st.markdown(
-                    "The plane through the point along two input axes (all other values fixed). Thin lines "
-                    "separate linear regions; the thick outline is where the slice cuts the point's segment."
-                )
-                d = problem.dim
-                c1, c2, c3 = st.columns(3)
-                ax_i = c1.selectbox("first axis", list(range(d)), index=0, format_func=lambda i: f"a{i + 1}",
-                                    key=f"roots_slice_i_{rev}_{layer}")
-                ax_j = c2.selectbox("second axis", list(range(d)), index=1, format_func=lambda i: f"a{i + 1}",
-                                    key=f"roots_slice_j_{rev}_{layer}")
-                half = float(c3.number_input("half-width", value=1.0, min_value=1e-6, max_value=1e6, format="%g",
-                                             key=f"roots_slice_w_{rev}_{layer}"))
-                try:
-                    sl = axis_slice(problem.point, int(ax_i), int(ax_j))
-                except LRPError as exc:
-                    st.error(str(exc))
-                    sl = None
-                if sl is not None:
-                    sbox = check_box((-half, half, -half, half))
-                    skey = run_key(problem.point.tolist(), int(ax_i), int(ax_j))
-                    sregions = _regions(net.digest, net, sbox, layer, problem.segment_stop, skey, sl)
-                    if isinstance(sregions, str):
-                        st.warning(f"Region boundaries not drawn: {sregions}")
-                        sregions = None
-                    sheat = _heat(net.digest, problem, f"{layer}/{spec}/{problem.segment_stop}", sbox,
-                                  int(neuron_index), skey, sl)
-                    sfig = plane_figure(
-                        [0.0, 0.0], (), regions=sregions, segment_pattern=problem.segment.pattern_string, heat=sheat,
-                        heat_label=f"R (neuron {problem.neurons[int(neuron_index)]})",
-                        grid=click_grid(sbox, GRID_N) if layer == 0 else None, box=sbox,
-                        axis_titles=(f"change of a{int(ax_i) + 1}", f"change of a{int(ax_j) + 1}"),
-                    )
-                    if layer == 0:
-                        st.caption("Click on the slice to move x there.")
-                        sevent = st.plotly_chart(sfig, on_select="rerun", selection_mode="points",
-                                                 key=f"roots_slice_{rev}_{xkey}_{ax_i}_{ax_j}")
-                        sclick = point_from_selection(sevent, box=sbox)
-                        if sclick is not None and sclick != (0.0, 0.0):
-                            state.set_input(sl.embed(list(sclick)).tolist())
-                            st.rerun()
-                    else:
-                        st.plotly_chart(sfig, key=f"roots_slice_{rev}")
-
-# --- tables, checks and downloads (full width) -----------------------------------------------------
-if results:
-    st.subheader("Diagnostics")
-    st.dataframe(
-        pd.DataFrame(diagnostics_rows(results, relevance_x)), hide_index=True,
-        column_config={
-            "R(x)": st.column_config.NumberColumn(format="%.6g"),
-            "R(root)": st.column_config.NumberColumn(format="%.6g"),
-            "distance ‖x − root‖": st.column_config.NumberColumn(format="%.4g"),
-            "Taylor residual": st.column_config.NumberColumn(format="scientific"),
-            "seconds": st.column_config.NumberColumn(format="%.4f"),
-        },
-    )
-    st.subheader("Checks in plain words")
-    for res in results:
-        for sentence in check_sentences(res):
-            st.markdown("- " + sentence)
-
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(["finder", "neuron", *[f"root_{i + 1}" for i in range(problem.dim)], "relevance",
-                "in_segment", "taylor_residual", "distance", "reason"])
-    for res in results:
-        for r in res.roots:
-            coords = r.root.tolist() if r.root is not None else [""] * problem.dim
-            w.writerow([result_label(res), r.neuron, *coords, r.relevance, r.in_segment,
-                        r.taylor_residual, r.distance, r.reason])
-    payload = {
-        "network": net.name, "digest": net.digest, "x": list(x), "layer": layer, "explain": spec,
-        "point": problem.point.tolist(), "relevance_at_point": relevance_x,
-        "results": [
-            {"finder": res.finder, "params": res.params, "roots": [r.to_json() for r in res.roots],
-             "evaluations": res.evaluations, "seconds": res.seconds}
-            for res in results
-        ],
-    }
-    d1, d2 = st.columns(2)
-    d1.download_button("Download roots (CSV)", buf.getvalue(), file_name="roots.csv", mime="text/csv",
-                       key=f"roots_dl_csv_{rev}")
-    d2.download_button("Download roots (JSON)", json.dumps(payload, indent=1, default=str),
-                       file_name="roots.json", mime="application/json", key=f"roots_dl_json_{rev}")
+body()
