@@ -186,7 +186,6 @@ def page_charts(at: AppTest) -> list[Any]:
 KNOWN_FAILING_AT_STOP = {
     line.strip() for line in """
 tests/test_browser_roots.py::test_click_on_plane_moves_x
-tests/test_page_decomposition.py::test_input_writes_back_to_the_shared_state
 tests/test_proxy.py::test_one_cookie_one_replica
 tests/test_proxy.py::test_killed_replica_loses_no_network
 """.split() if line.strip()

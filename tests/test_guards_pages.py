@@ -99,18 +99,18 @@ def test_decomposition_page_refused_mcmc_run_keeps_the_page() -> None:
     at = open_page("pages/decomposition.py")
     digest = at.session_state["lrp_network"].digest
     at.selectbox(key="dec_a_finder").set_value("mcmc").run()
-    at.number_input(key="dec_a_chains").set_value(500)
-    at.number_input(key="dec_a_steps").set_value(20_000)
-    at.number_input(key="dec_a_warmup").set_value(50_000)
+    at.number_input(key="dec_a_mcmc_n_chains").set_value(500)
+    at.number_input(key="dec_a_mcmc_n_steps").set_value(20_000)
+    at.number_input(key="dec_a_mcmc_n_warmup").set_value(50_000)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert "must be at most 150,000,000 in all" in texts(at.error)
     assert "network and input are unchanged" in texts(at.info)
     assert at.selectbox(key="dec_a_finder").value == "mcmc"  # the controls are still there
     assert at.session_state["lrp_network"].digest == digest
-    at.number_input(key="dec_a_chains").set_value(2)
-    at.number_input(key="dec_a_steps").set_value(50)
-    at.number_input(key="dec_a_warmup").set_value(20)
+    at.number_input(key="dec_a_mcmc_n_chains").set_value(2)
+    at.number_input(key="dec_a_mcmc_n_steps").set_value(50)
+    at.number_input(key="dec_a_mcmc_n_warmup").set_value(20)
     at.run()
     assert not at.exception and not at.error
     assert page_charts(at) and at.dataframe

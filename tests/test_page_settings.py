@@ -57,13 +57,13 @@ def test_roots_finders_and_their_parameters_survive_a_page_switch() -> None:
 
 def test_decomposition_compare_and_mode_survive_a_page_switch() -> None:
     at = open_app_page("pages/decomposition.py")
-    at.radio(key="dec_mode").set_value("train-free")
+    at.selectbox(key="dec_mode").set_value("train-free")
     at.checkbox(key="dec_compare").check().run()
-    at.radio(key="dec_mode_b").set_value("train-free").run()
+    at.selectbox(key="dec_mode_b").set_value("train-free").run()
     _away_and_back(at, "pages/decomposition.py")
-    assert at.radio(key="dec_mode").value == "train-free"
+    assert at.selectbox(key="dec_mode").value == "train-free"
     assert at.checkbox(key="dec_compare").value is True
-    assert at.radio(key="dec_mode_b").value == "train-free"
+    assert at.selectbox(key="dec_mode_b").value == "train-free"
 
 
 def test_all_settings_lists_and_load_settings_restores() -> None:

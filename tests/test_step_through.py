@@ -150,7 +150,7 @@ def _check_step(at: AppTest, lr: LayerResult) -> None:
 def test_page_step_mode_shows_the_decomposition() -> None:
     net = get_preset("plane-2-8-8-1").network()
     at = open_app_page(PAGE, net=net, x=X)
-    at.radio(key="dec_mode").set_value("full")
+    at.selectbox(key="dec_mode").set_value("full")
     at.selectbox(key="dec_a_finder").set_value("exact")
     at.toggle(key="dec_step_on").set_value(True).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -169,9 +169,9 @@ def test_page_step_mode_shows_the_decomposition() -> None:
 def test_page_step_mode_rule_formula() -> None:
     net = get_preset("plane-2-8-8-1").network()
     at = open_app_page(PAGE, net=net, x=X)
-    at.radio(key="dec_mode").set_value("train-free")
+    at.selectbox(key="dec_mode").set_value("train-free")
     at.selectbox(key="dec_a_finder").set_value("rule").run()
-    at.selectbox(key="dec_a_rule").set_value("z+")
+    at.selectbox(key="dec_a_rule_rule").set_value("z+")
     at.toggle(key="dec_step_on").set_value(True).run()
     assert not at.exception, [e.value for e in at.exception]
     dec = decompose(net, X, 0, mode="train-free", spec=FinderSpec.of("rule", rule="z+"))

@@ -1,16 +1,23 @@
 """Figures for DTD decompositions (pure: a :class:`Decomposition` in, a Figure out).
 
-- :func:`heat_rows`: relevance per neuron per level, the input at the bottom
+One colour meaning throughout: **red is positive relevance, blue negative**
+(as on every page), grey what stays unresolved at the roots. Units are named
+as on the editor: inputs ``x1…``, hidden units ``h1…`` (counted per hidden
+layer), outputs ``y1…``.
+
+- :func:`heat_rows`: relevance per unit per level, the inputs at the bottom
   and the output at the top, on a diverging scale centred at 0;
-- :func:`sankey`: relevance flowing from the explained output down to the
-  inputs, one link per (upper neuron, lower neuron) share ``c_{j,i}(h_i − ã_{j,i})``
-  and one link per upper neuron to that layer's "unresolved" node;
-- :func:`conservation_bars`: per layer, the relevance sum, the unresolved and
-  the negative part against f(x);
-- :func:`compare_inputs`: two decompositions' input relevance side by side.
+- :func:`conservation_bars`: per layer, the positive and negative parts of
+  the relevance handed down, the unresolved part and their sum against f(x);
+- :mod:`lrp_explorer.figures.decomposition_sankey`: where the relevance flows;
+- :mod:`lrp_explorer.figures.decomposition_compare`: two decompositions side
+  by side on shared axes.
 """
 
 from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
@@ -19,141 +26,145 @@ from lrp_core.decompose import MODE_LABELS, Decomposition
 POSITIVE = "rgba(214, 39, 40, {a})"
 NEGATIVE = "rgba(31, 119, 180, {a})"
 UNRESOLVED = "rgba(127, 127, 127, {a})"
-MIN_LINK = 1e-12
+NONE = "rgba(0, 0, 0, 0)"  # a bar of height 0: no colour to read
+SUM = "rgba(20, 20, 20, 0.95)"
+TITLE_WIDTH = 60  # characters per title line (half of a full-width chart holds about this many)
+NAMED_CELLS = 6  # up to this many units per level, a heat cell shows the unit's name above its value
+HEAT_SCALE = "RdBu"  # reversed: red positive, blue negative
+
+
+# --- names ---------------------------------------------------------------------------------------
 
 
 def level_names(n_levels: int) -> list[str]:
-    """Names of the levels, inputs first: input, hidden 0, …, output."""
-    return ["input"] + [f"hidden {k}" for k in range(n_levels - 2)] + ["output"]
+    """Names of the levels, inputs first: ``inputs``, ``hidden 0``, …, ``output`` (as on the editor)."""
+    return ["inputs"] + [f"hidden {k}" for k in range(n_levels - 2)] + ["output"]
+
+
+def unit_name(level: int, i: int, n_levels: int) -> str:
+    """Unit ``i`` (from 0) of ``level``: ``x{i+1}`` (inputs), ``h{i+1}`` (hidden), ``y{i+1}`` (output)."""
+    prefix = "x" if level == 0 else ("y" if level == n_levels - 1 else "h")
+    return f"{prefix}{i + 1}"
+
+
+def unit_names(widths: Sequence[int], level: int) -> list[str]:
+    """Every unit name of ``level`` of a network with level widths ``widths``."""
+    return [unit_name(level, i, len(widths)) for i in range(widths[level])]
+
+
+def unit_label(widths: Sequence[int], level: int, i: int) -> str:
+    """``h3 in hidden 1``: a unit with its level (for hover texts)."""
+    return f"{unit_name(level, i, len(widths))} in {level_names(len(widths))[level]}"
+
+
+# --- shared helpers ------------------------------------------------------------------------------
+
+
+def wrap(text: str, width: int = TITLE_WIDTH) -> str:
+    """``text`` broken into lines of at most ``width`` characters (``<br>``), so no title is cut."""
+    return "<br>".join(textwrap.wrap(text, width)) or text
 
 
 def title_of(dec: Decomposition) -> str:
+    """The mode and every finder a decomposition used, e.g. ``full-backward, exact(tie_break=l1)``."""
     specs = sorted({lr.spec.label for lr in dec.layers})
     return f"{MODE_LABELS[dec.mode]}, {' / '.join(specs)}"
 
 
-def heat_rows(dec: Decomposition, title: str | None = None) -> go.Figure:
-    """One heat row per level (input at the bottom, output at the top); cells
-    are neurons, colour is relevance (red positive, blue negative)."""
+def sign_colour(v: float, a: float = 0.8) -> str:
+    """Red for a positive value, blue for a negative one, transparent for 0."""
+    if v > 0:
+        return POSITIVE.format(a=a)
+    return NEGATIVE.format(a=a) if v < 0 else NONE
+
+
+def title_margin(*titles: str) -> int:
+    """The top margin that holds the longest of the (wrapped) titles."""
+    lines = max((t.count("<br>") + 1 for t in titles), default=1)
+    return 30 + 18 * lines
+
+
+# --- relevance per unit ----------------------------------------------------------------------------
+
+
+def heat_bound(*decs: Decomposition) -> float:
+    """The largest |relevance| of any level of any of ``decs`` (the colour scale's half-range)."""
+    bound = max(float(r.abs().max()) for dec in decs for r in dec.relevance_levels())
+    return bound or 1.0
+
+
+def heat_trace(dec: Decomposition, bound: float, coloraxis: str | None = None) -> go.Heatmap:
+    """One heat row per level (inputs first); cells are units, text their name and relevance."""
     levels = dec.relevance_levels()
     width = max(int(r.shape[0]) for r in levels)
     z: list[list[float | None]] = []
     text: list[list[str]] = []
-    for rel in levels:
+    names: list[list[str]] = []
+    for level, rel in enumerate(levels):
         vals = rel.tolist()
-        z.append([*vals, *([None] * (width - len(vals)))])
-        text.append([f"{v:.3g}" for v in vals] + [""] * (width - len(vals)))
-    names = level_names(len(levels))
-    bound = max((abs(v) for row in z for v in row if v is not None), default=1.0) or 1.0
-    fig = go.Figure(
-        go.Heatmap(
-            z=z, x=list(range(width)), y=names, text=text, texttemplate="%{text}",
-            colorscale="RdBu", reversescale=True, zmid=0.0, zmin=-bound, zmax=bound,
-            colorbar={"title": "relevance"}, xgap=2, ygap=2,
-            hovertemplate="%{y}, neuron %{x}: relevance %{z:.6g}<extra></extra>",
-        )
+        pad = width - len(vals)
+        z.append([*vals, *([None] * pad)])
+        units = unit_names(dec.widths, level)
+        names.append([*units, *([""] * pad)])
+        cell = "{u}<br>{v:.3g}" if width <= NAMED_CELLS else "{v:.2g}"
+        text.append([cell.format(u=u, v=v) for u, v in zip(units, vals, strict=True)] + [""] * pad)
+    scale = {"coloraxis": coloraxis} if coloraxis else {
+        "colorscale": HEAT_SCALE, "reversescale": True, "zmid": 0.0, "zmin": -bound, "zmax": bound,
+        "colorbar": {"thickness": 10, "title": {"text": "R", "side": "top"}}}
+    return go.Heatmap(
+        z=z, x=[str(i + 1) for i in range(width)], y=level_names(len(levels)), text=text,
+        texttemplate="%{text}", textfont={"size": 12 if width <= NAMED_CELLS else 10}, customdata=names,
+        xgap=2, ygap=2,
+        hovertemplate="%{customdata} in %{y}: relevance %{z:.6g}<extra></extra>", **scale,
     )
+
+
+def heat_rows(dec: Decomposition, title: str | None = None) -> go.Figure:
+    """Relevance per unit, one row per level (inputs at the bottom, the output at the top)."""
+    head = wrap(title or f"Relevance per unit: {title_of(dec)}", 2 * TITLE_WIDTH)
+    fig = go.Figure(heat_trace(dec, heat_bound(dec)))
     fig.update_layout(
-        title=title or f"Relevance per neuron ({title_of(dec)})",
-        xaxis={"title": "neuron", "dtick": 1}, yaxis={"title": "", "autorange": True},
-        height=120 + 48 * len(levels), margin={"l": 80, "r": 20, "t": 50, "b": 40},
+        title={"text": head, "font": {"size": 14}},
+        xaxis={"title": "unit", "type": "category"}, yaxis={"title": "", "type": "category"},
+        height=90 + 48 * len(dec.widths) + title_margin(head),
+        margin={"l": 70, "r": 10, "t": title_margin(head), "b": 40},
     )
     return fig
 
 
-def sankey(dec: Decomposition, title: str | None = None) -> go.Figure:
-    """Relevance flowing from the output (left) to the inputs (right).
+# --- conservation ----------------------------------------------------------------------------------
 
-    Link width is |share|; red links carry positive relevance, blue negative;
-    grey links go to the layer's "unresolved" node (relevance left at the roots;
-    plotly places these sinks in the right-most column).
-    """
-    n_levels = len(dec.widths)
-    names = level_names(n_levels)
-    index: dict[tuple[int, int], int] = {}
-    labels: list[str] = []
-    colors: list[str] = []
-    for level in range(n_levels - 1, -1, -1):
-        for i in range(dec.widths[level]):
-            index[(level, i)] = len(labels)
-            labels.append(f"{names[level]} {i}")
-            colors.append("rgba(90, 90, 90, 0.8)")
-    unresolved_node: dict[int, int] = {}
-    source: list[int] = []
-    target: list[int] = []
-    value: list[float] = []
-    link_color: list[str] = []
-    hover: list[str] = []
-    for lr in dec.layers:
-        upper_level, lower_level = lr.layer + 1, lr.layer
-        for node in lr.nodes:
-            for i, share in enumerate(node.passed_down.tolist()):
-                if abs(share) <= MIN_LINK:
-                    continue
-                source.append(index[(upper_level, node.neuron)])
-                target.append(index[(lower_level, i)])
-                value.append(abs(share))
-                link_color.append((POSITIVE if share > 0 else NEGATIVE).format(a=0.45))
-                hover.append(f"{share:.4g}")
-            if abs(node.unresolved) > MIN_LINK:
-                if lr.layer not in unresolved_node:
-                    unresolved_node[lr.layer] = len(labels)
-                    labels.append(f"unresolved (layer {lr.layer})")
-                    colors.append(UNRESOLVED.format(a=0.9))
-                source.append(index[(upper_level, node.neuron)])
-                target.append(unresolved_node[lr.layer])
-                value.append(abs(node.unresolved))
-                link_color.append(UNRESOLVED.format(a=0.45))
-                hover.append(f"{node.unresolved:.4g} (unresolved)")
-    fig = go.Figure(
-        go.Sankey(
-            arrangement="snap",
-            node={"label": labels, "color": colors, "pad": 8, "thickness": 14},
-            link={"source": source, "target": target, "value": value, "color": link_color,
-                  "customdata": hover,
-                  "hovertemplate": "%{source.label} → %{target.label}: %{customdata}<extra></extra>"},
-        )
-    )
-    fig.update_layout(
-        title=title or f"Relevance flow from output {dec.output} to the inputs ({title_of(dec)})",
-        height=520, margin={"l": 20, "r": 20, "t": 50, "b": 20},
-    )
-    return fig
+
+def conservation_traces(dec: Decomposition, *, showlegend: bool = True) -> list[go.BaseTraceType]:
+    """Per layer (output first): positive part, negative part, unresolved (bars) and the sum (markers)."""
+    x = [f"layer {lr.layer}" for lr in dec.layers]
+    pos = [lr.sum - lr.negative for lr in dec.layers]
+    neg = [lr.negative for lr in dec.layers]
+    unres = [lr.unresolved for lr in dec.layers]
+    sums = [lr.sum for lr in dec.layers]
+    return [
+        go.Bar(name="positive part", x=x, y=pos, marker_color=[sign_colour(v) for v in pos], legendgroup="pos",
+               showlegend=showlegend, hovertemplate="%{x}: positive part %{y:.6g}<extra></extra>"),
+        go.Bar(name="negative part", x=x, y=neg, marker_color=[sign_colour(v) for v in neg], legendgroup="neg",
+               showlegend=showlegend, hovertemplate="%{x}: negative part %{y:.6g}<extra></extra>"),
+        go.Bar(name="unresolved (left at the roots)", x=x, y=unres, marker_color=UNRESOLVED.format(a=0.8),
+               legendgroup="unres", showlegend=showlegend,
+               hovertemplate="%{x}: unresolved %{y:.6g}<extra></extra>"),
+        go.Scatter(name="sum handed down", x=x, y=sums, mode="markers", legendgroup="sum",
+                   marker={"symbol": "diamond", "size": 11, "color": SUM}, showlegend=showlegend,
+                   hovertemplate="%{x}: sum %{y:.6g}<extra></extra>"),
+    ]
 
 
 def conservation_bars(dec: Decomposition, title: str | None = None) -> go.Figure:
-    """Per layer (output at the left): the relevance sum on the layer's input,
-    the unresolved part and the negative part; the dashed line is f(x)."""
-    frame = dec.layer_frame()
-    x = [f"layer {k}" for k in frame["layer"]]
-    fig = go.Figure()
-    fig.add_bar(name="sum of relevance", x=x, y=frame["sum"], marker_color=POSITIVE.format(a=0.8),
-                hovertemplate="%{x}: sum %{y:.6g}<extra></extra>")
-    fig.add_bar(name="unresolved (at the roots)", x=x, y=frame["unresolved"],
-                marker_color=UNRESOLVED.format(a=0.8),
-                hovertemplate="%{x}: unresolved %{y:.6g}<extra></extra>")
-    fig.add_bar(name="negative part", x=x, y=frame["negative"], marker_color=NEGATIVE.format(a=0.8),
-                hovertemplate="%{x}: negative %{y:.6g}<extra></extra>")
+    """Per layer (output at the left): what it hands down (positive and negative parts, their sum)
+    and what it leaves unresolved; the dashed line is f(x). Sum + unresolved = the layer above's sum."""
+    head = wrap(title or f"Conservation per layer: {title_of(dec)}", 2 * TITLE_WIDTH)
+    fig = go.Figure(conservation_traces(dec))
     fig.add_hline(y=dec.f_x, line_dash="dash", annotation_text=f"f(x) = {dec.f_x:.4g}")
     fig.update_layout(
-        title=title or f"Conservation per layer ({title_of(dec)})", barmode="group",
-        yaxis={"title": "relevance"}, height=380, margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        title={"text": head, "font": {"size": 14}}, barmode="group", yaxis={"title": "relevance"},
+        height=340 + title_margin(head), margin={"l": 60, "r": 20, "t": title_margin(head), "b": 40},
         legend={"orientation": "h", "y": -0.15},
     )
     return fig
-
-
-def compare_inputs(left: Decomposition, right: Decomposition, labels: tuple[str, str] | None = None) -> go.Figure:
-    """Input relevance of two decompositions of the same point, side by side."""
-    names = labels or (title_of(left), title_of(right))
-    n = int(left.input_relevance.shape[0])
-    x = [f"x{i + 1}" for i in range(n)]
-    fig = go.Figure()
-    for dec, name, color in ((left, names[0], POSITIVE), (right, names[1], NEGATIVE)):
-        fig.add_bar(name=name, x=x, y=dec.input_relevance.tolist(), marker_color=color.format(a=0.8),
-                    hovertemplate="%{x}: %{y:.6g}<extra>" + name + "</extra>")
-    fig.update_layout(title="Input relevance side by side", barmode="group", yaxis={"title": "relevance"},
-                      height=360, margin={"l": 60, "r": 20, "t": 50, "b": 40},
-                      legend={"orientation": "h", "y": -0.2})
-    return fig
-

@@ -8,9 +8,11 @@ relevance they receive, the relevance arriving from above with the root found
 for each upper neuron and the finder or rule used, and for one chosen neuron
 (``{key}_neuron``) its Taylor expansion with the numbers plugged in, the
 unresolved part, the check ``sum + unresolved = layer above``, and for a
-closed-form rule (z+, w², γ, 0) the rule's own formula with numbers. Every
-number comes from :func:`lrp_core.fields.steps.backward_steps` of the
-page's :class:`~lrp_core.decompose.Decomposition`. Tables carry the keys
+closed-form rule (z+, w², γ, 0) the rule's own formula with numbers
+(``Step.formula``). Every number comes from
+:func:`lrp_core.fields.steps.backward_steps` of the page's
+:class:`~lrp_core.decompose.Decomposition`; units are named as on the
+editor (``x1…``, ``h1…``, ``y1…``). Tables carry the keys
 ``{key}_neurons``, ``{key}_upper``, ``{key}_taylor``, ``{key}_check`` and
 ``{key}_rule`` (tests read them).
 """
@@ -22,13 +24,7 @@ import streamlit as st
 
 from lrp_core.decompose import Decomposition
 from lrp_core.fields.steps import RuleTerm, Step, TaylorTerm, backward_steps
-
-RULE_FORMULAS = {
-    "z+": r"R_{k,i} = \sum_j r_j \,\frac{c^+_{j,i} h_i}{\sum_{i'} c^+_{j,i'} h_{i'}}",
-    "w²": r"R_{k,i} = \sum_j r_j \,\frac{c_{j,i}^2}{\sum_{i'} c_{j,i'}^2}",
-    "γ": r"R_{k,i} = \sum_j r_j \,\frac{(c_{j,i} + \gamma c^+_{j,i}) h_i}{\sum_{i'} (c_{j,i'} + \gamma c^+_{j,i'}) h_{i'}}",
-    "0": r"R_{k,i} = \sum_j c_{j,i} h_i \quad(\tilde a_j = 0)",
-}
+from lrp_explorer.figures.decomposition import unit_names
 
 
 def _num(v: float) -> str:
@@ -41,6 +37,7 @@ def _move(key: str, delta: int, n: int) -> None:
 
 
 def _taylor_text(step: Step, i: int, terms: tuple[TaylorTerm, ...]) -> str:
+    """The expansion with the numbers plugged in (LaTeX)."""
     if not terms:
         return f"R_{{{step.layer},{i}}} = 0 \\quad\\text{{(no upper neuron has a root)}}"
     parts = [f"{_num(t.c)}\\,({_num(t.h)} - ({_num(t.root)}))" for t in terms]
@@ -48,43 +45,48 @@ def _taylor_text(step: Step, i: int, terms: tuple[TaylorTerm, ...]) -> str:
 
 
 def _rule_text(step: Step, i: int, terms: tuple[RuleTerm, ...]) -> str:
-    if step.rule == "0":
-        parts = [f"{_num(t.numerator)}" for t in terms]
-    else:
+    """The rule's closed form with the numbers plugged in: ``r_j · numerator / denominator`` per term
+    when the formula weighs by r_j, else the numerators alone (the root at the origin)."""
+    if "r_j" in (step.formula or ""):
         parts = [f"{_num(t.r)} \\cdot \\frac{{{_num(t.numerator)}}}{{{_num(t.denominator)}}}" for t in terms]
+    else:
+        parts = [f"{_num(t.numerator)}" for t in terms]
     return f"R_{{{step.layer},{i}}} = " + (" + ".join(parts) or "0") + f" = {_num(sum(t.value for t in terms))}"
 
 
-def _tables(step: Step, key: str) -> None:
+def _tables(step: Step, widths: tuple[int, ...], key: str) -> None:
+    lower, upper = unit_names(widths, step.layer), unit_names(widths, step.layer + 1)
     left, right = st.columns(2)
     with left:
-        st.markdown(f"**Layer {step.layer}'s input neurons** h and the relevance they receive")
-        st.dataframe(pd.DataFrame({"neuron": range(len(step.point)), "h": step.point, "R (handed down)": step.relevance}),
+        st.markdown(f"**Layer {step.layer}'s input units** h and the relevance they receive")
+        st.dataframe(pd.DataFrame({"neuron": lower, "h": step.point, "R (handed down)": step.relevance}),
                      hide_index=True, key=f"{key}_neurons")
     with right:
         st.markdown(f"**Arriving from above** (layer {step.layer}'s outputs), finder: `{step.finder}`")
-        rows = [{"upper neuron": n.neuron, "R (arriving)": n.relevance,
+        rows = [{"upper neuron": upper[n.neuron], "R (arriving)": n.relevance,
                  "root ã": "none" if n.root is None else "(" + ", ".join(_num(v) for v in n.root) + ")",
                  "unresolved": n.unresolved, "note": n.reason} for n in step.neurons]
         st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"{key}_upper")
 
 
-def _neuron_detail(step: Step, key: str) -> None:
-    i = int(st.selectbox("Neuron to expand", range(len(step.point)), key=f"{key}_neuron",
-                         format_func=lambda v: f"neuron {v} of layer {step.layer}'s input"))
+def _neuron_detail(step: Step, widths: tuple[int, ...], key: str) -> None:
+    lower, upper = unit_names(widths, step.layer), unit_names(widths, step.layer + 1)
+    i = int(st.selectbox("Unit to expand", range(len(step.point)), key=f"{key}_neuron",
+                         format_func=lambda v: f"{lower[v]} (layer {step.layer}'s input)"))
     terms = step.taylor(i)
     st.markdown(f"**Taylor expansion** at the roots: R_{{{step.layer},{i}}} = Σⱼ cⱼ,ᵢ (hᵢ − ãⱼ,ᵢ), term by term")
     st.latex(_taylor_text(step, i, terms))
-    st.dataframe(pd.DataFrame([{"upper neuron j": t.upper, "c_j,i": t.c, "h_i": t.h, "ã_j,i": t.root,
+    st.dataframe(pd.DataFrame([{"upper neuron j": upper[t.upper], "c_j,i": t.c, "h_i": t.h, "ã_j,i": t.root,
                                 "c (h − ã)": t.value} for t in terms],
                               columns=["upper neuron j", "c_j,i", "h_i", "ã_j,i", "c (h − ã)"]),
                  hide_index=True, key=f"{key}_taylor")
     rule_terms = step.rule_terms(i)
-    if rule_terms is not None and step.rule is not None:
-        st.markdown(f"**The {step.rule} rule's closed form**" + (f" (γ = {step.gamma:g})" if step.rule == "γ" else ""))
-        st.latex(RULE_FORMULAS[step.rule])
+    if rule_terms is not None and step.formula is not None:
+        uses_gamma = "gamma" in step.formula
+        st.markdown(f"**The {step.rule} rule's closed form**" + (f" (γ = {step.gamma:g})" if uses_gamma else ""))
+        st.latex(step.formula)
         st.latex(_rule_text(step, i, rule_terms))
-        st.dataframe(pd.DataFrame([{"upper neuron j": t.upper, "r_j": t.r, "numerator": t.numerator,
+        st.dataframe(pd.DataFrame([{"upper neuron j": upper[t.upper], "r_j": t.r, "numerator": t.numerator,
                                     "denominator": t.denominator, "term": t.value} for t in rule_terms],
                                   columns=["upper neuron j", "r_j", "numerator", "denominator", "term"]),
                      hide_index=True, key=f"{key}_rule")
@@ -104,8 +106,8 @@ def render(dec: Decomposition, key: str = "dec_step") -> None:
         s = int(st.select_slider("Step (from the output down)", options=list(range(n)), key=slider_key,
                                  format_func=lambda v: f"{v + 1}: layer {steps[v].layer}"))
     step = steps[s]
-    _tables(step, key)
-    _neuron_detail(step, key)
+    _tables(step, dec.widths, key)
+    _neuron_detail(step, dec.widths, key)
     st.markdown("**Check**: what this layer hands down plus what it leaves unresolved is the layer above")
     st.dataframe(pd.DataFrame([{"Σ R (handed down)": step.sum, "unresolved": step.unresolved,
                                 "sum + unresolved": step.sum + step.unresolved, "layer above": step.upper_sum,
