@@ -361,19 +361,20 @@ def test_json_and_frames() -> None:
     assert all(set(e) == {"layer", "relevance", "sum", "unresolved"} for e in js["layers"])
     full = json.loads(json.dumps(dec.to_full_json(), allow_nan=False))  # strict JSON
     assert len(full["tree"]) == 5
-    frame = dec.to_frame()
+    # the plain records behind the page's tables (the pandas frames are built in lrp_explorer.ui)
+    tree = dec.tree_rows()
     n_rows = sum(len(lr.nodes) * lr.point.shape[0] for lr in dec.layers)
-    assert len(frame) == n_rows
-    # the flat frame sums back to each layer's relevance
+    assert len(tree) == n_rows
+    # the flat tree sums back to each layer's relevance
     for lr in dec.layers:
-        sums = frame[frame.layer == lr.layer].groupby("input")["passed_down"].sum()
-        assert sums.to_numpy() == pytest.approx(lr.relevance.numpy(), abs=1e-12)
-    summary = dec.layer_frame()
-    assert list(summary["layer"]) == [4, 3, 2, 1, 0]
-    assert summary["conservation_error"].iloc[-1] == pytest.approx(dec.layers[-1].sum - dec.f_x)
-    assert all(v <= 0 for v in summary["negative"])
-    rel = dec.relevance_frame()
-    assert len(rel) == sum(net.widths)
+        sums = [math.fsum(r["passed_down"] for r in tree if r["layer"] == lr.layer and r["input"] == i)
+                for i in range(lr.point.shape[0])]
+        assert sums == pytest.approx(lr.relevance.tolist(), abs=1e-12)
+    summary = dec.layer_rows()
+    assert [r["layer"] for r in summary] == [4, 3, 2, 1, 0]
+    assert summary[-1]["conservation_error"] == pytest.approx(dec.layers[-1].sum - dec.f_x)
+    assert all(r["negative"] <= 0 for r in summary)
+    assert len(dec.relevance_rows()) == sum(net.widths)
 
 
 def test_progress_reaches_one() -> None:

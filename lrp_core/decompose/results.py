@@ -199,26 +199,6 @@ class Decomposition:
         return [{"level": level, "neuron": i, "relevance": v}
                 for level, rel in enumerate(self.relevance_levels()) for i, v in enumerate(rel.tolist())]
 
-    # Display frames: built in lrp_explorer.ui.decomposition_tables; these three stay for the callers
-    # not yet moved there (figures/decomposition.py, pages/decomposition.py) and import pandas lazily.
-    def layer_frame(self) -> Any:
-        """:meth:`layer_rows` as a pandas DataFrame."""
-        import pandas as pd
-
-        return pd.DataFrame(self.layer_rows())
-
-    def to_frame(self) -> Any:
-        """:meth:`tree_rows` as a pandas DataFrame (columns :data:`TREE_COLUMNS`)."""
-        import pandas as pd
-
-        return pd.DataFrame(self.tree_rows(), columns=list(TREE_COLUMNS))
-
-    def relevance_frame(self) -> Any:
-        """:meth:`relevance_rows` as a pandas DataFrame."""
-        import pandas as pd
-
-        return pd.DataFrame(self.relevance_rows(), columns=["level", "neuron", "relevance"])
-
 
 def _num(v: float) -> float | None:
     return None if not math.isfinite(v) else v
