@@ -27,7 +27,7 @@ DTYPE = torch.float64
 def _check_inputs(network: Network, x: Sequence[float] | Tensor, output: int, mode: str) -> Tensor:
     if mode not in MODES:
         raise LRPError(f"unknown mode {mode!r}; choose one of: {', '.join(MODES)}")
-    xt = torch.as_tensor(x, dtype=DTYPE).reshape(-1)
+    xt = torch.as_tensor(x, dtype=DTYPE).detach().reshape(-1)  # a caller's autograd graph is never touched
     if xt.shape[0] != network.n_inputs:
         raise LRPError(f"the input needs {network.n_inputs} values, got {xt.shape[0]}")
     if not bool(torch.isfinite(xt).all()):

@@ -285,7 +285,7 @@ def explain_output(
             raise LRPError(f"output must be in 0..{n_out - 1}, not {o}")
     head = torch.from_numpy(np.eye(n_out)[outs])
     return RootProblem(
-        network, layer, torch.as_tensor(point, dtype=DTYPE).reshape(-1), n_layers,
+        network, layer, torch.as_tensor(point, dtype=DTYPE).detach().reshape(-1), n_layers,
         head, torch.from_numpy(np.zeros(len(outs))), tuple(outs), n_layers,
         nonnegative=layer > 0 and network.layers[layer - 1].is_relu, box=box,
     )
@@ -305,7 +305,7 @@ def explain_layer(
         raise LRPError(f"need 0 <= layer <= target layer < {n_layers}")
     n = network.layers[target_layer].n_out
     return RootProblem(
-        network, layer, torch.as_tensor(point, dtype=DTYPE).reshape(-1), target_layer + 1,
+        network, layer, torch.as_tensor(point, dtype=DTYPE).detach().reshape(-1), target_layer + 1,
         torch.eye(n, dtype=DTYPE), torch.zeros(n, dtype=DTYPE), tuple(range(n)), target_layer + 1,
         nonnegative=layer > 0 and network.layers[layer - 1].is_relu, box=box,
     )
