@@ -14,7 +14,7 @@ GRID_POINT_JS = """
 (target) => {
   const plots = [...document.querySelectorAll('.js-plotly-plot')];
   for (const el of plots) {
-    const grid = (el.data || []).find(t => t.name === 'click grid');
+    const grid = (el._fullData || []).find(t => t.name === 'click grid');
     if (!grid) continue;
     let best = 0, bestD = Infinity;
     for (let i = 0; i < grid.x.length; i++) {
@@ -33,8 +33,8 @@ GRID_POINT_JS = """
 X_TRACE_JS = """
 () => {
   for (const el of document.querySelectorAll('.js-plotly-plot')) {
-    if (!(el.data || []).some(t => t.name === 'click grid')) continue;
-    const t = (el.data || []).find(t => t.name === 'x');
+    if (!(el._fullData || []).some(t => t.name === 'click grid')) continue;
+    const t = (el._fullData || []).find(t => t.name === 'x');
     if (t) return [t.x[0], t.y[0]];
   }
   return null;
@@ -43,8 +43,8 @@ X_TRACE_JS = """
 
 X_AT_JS = """
 (t) => { for (const el of document.querySelectorAll('.js-plotly-plot')) {
-  if (!(el.data || []).some(d => d.name === 'click grid')) continue;
-  const m = (el.data || []).find(d => d.name === 'x');
+  if (!(el._fullData || []).some(d => d.name === 'click grid')) continue;
+  const m = (el._fullData || []).find(d => d.name === 'x');
   if (m && Math.abs(m.x[0] - t[0]) < 1e-9 && Math.abs(m.y[0] - t[1]) < 1e-9) return true; }
   return false; }
 """
@@ -71,7 +71,7 @@ def test_click_on_plane_moves_x(app_url: str, page: Any, artifacts: Any) -> None
     open_via_nav(page, app_url, "Root finding", "roots")
     page.get_by_text("Click anywhere on the plane").wait_for()
     page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')]"
-                           ".some(el => (el.data || []).some(t => t.name === 'click grid'))")
+                           ".some(el => (el._fullData || []).some(t => t.name === 'click grid'))")
     assert page.evaluate(CLIPPED_PILLS_JS) == []
     before = page.evaluate(X_TRACE_JS)
     assert before == [3.0, 7.0]  # ancona-max's default input

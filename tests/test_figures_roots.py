@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 import pytest
 import torch
@@ -80,7 +81,7 @@ def test_plane_figure_traces(plane_case: dict) -> None:
     assert hm.zmid == 0.0
     # one closed outline per region, separated by None
     outline = trace(fig, "region boundaries")
-    assert list(outline.x).count(None) == len(rs.regions)
+    assert int(np.isnan(np.asarray(outline.x, dtype=float)).sum()) == len(rs.regions)
     # x's segment is the region with x's pattern; it contains x's coordinates in its bounding box
     seg = trace(fig, "x's segment")
     assert min(seg.x) <= -1.0 <= max(seg.x) and min(seg.y) <= -1.0 <= max(seg.y)

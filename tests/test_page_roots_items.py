@@ -6,10 +6,12 @@ parallel coordinates (no hex codes in prose)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from typing import Any
 
+import numpy as np
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
@@ -40,6 +42,13 @@ def specs(at: AppTest) -> list[dict[str, Any]]:
 
 def names(spec: dict[str, Any]) -> list[str]:
     return [str(t.get("name")) for t in spec["data"]]
+
+
+def values(arr: Any) -> list[float]:
+    """A chart's data array: a plain list, or Plotly's typed array ``{"dtype", "bdata"}``."""
+    if isinstance(arr, dict):
+        return np.frombuffer(base64.b64decode(arr["bdata"]), dtype=np.dtype(arr["dtype"])).tolist()
+    return list(arr)
 
 
 def words(at: AppTest) -> str:
@@ -146,7 +155,8 @@ def test_click_grid_is_invisible_the_legend_clear_and_the_snap_stated() -> None:
     assert marker.get("opacity") == 0 or re.search(r"rgba\([^)]*,\s*0\)$", str(marker.get("color", ""))), marker
     legend = spec["layout"]["legend"]
     assert legend.get("y", 0) >= 1.0  # above the plot, clear of the x₁ axis title
-    step = grid["x"][1] - grid["x"][0]
+    gx = values(grid["x"])
+    step = gx[1] - gx[0]
     assert step <= 0.2 + 1e-12
     assert re.search(rf"snap to a grid of {step:g}\b", words(at)), words(at)
 

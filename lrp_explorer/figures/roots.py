@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 import torch
 
@@ -135,33 +137,54 @@ def _found_traces(res: RootResult, i: int, names: Mapping[int, str] | None, size
     return traces
 
 
-def _region_traces(regions: RegionSet, segment_pattern: str | None) -> list[go.Scatter]:
-    bx: list[float | None] = []
-    by: list[float | None] = []
-    for r in regions.regions:
-        poly = r.polygon.tolist()
-        poly.append(poly[0])
-        bx.extend([p[0] for p in poly] + [None])
-        by.extend([p[1] for p in poly] + [None])
-    out = [go.Scatter(x=bx, y=by, mode="lines", name="region boundaries",
+@dataclass(frozen=True)
+class Outlines:
+    """What the plane draws of a :class:`~lrp_core.regions.RegionSet`: every region's closed outline
+    (x's and y's, one NaN between regions) and each region's polygon by pattern. Plain arrays,
+    so a cache stores and returns them in a fraction of the time a RegionSet takes."""
+
+    x: np.ndarray
+    y: np.ndarray
+    polygons: dict[str, np.ndarray]
+    box: tuple[float, float, float, float]
+
+    @classmethod
+    def of(cls, regions: RegionSet) -> Outlines:
+        xs: list[float] = []
+        ys: list[float] = []
+        polygons = {}
+        for r in regions.regions:
+            poly = r.polygon.to(DTYPE).numpy()
+            polygons[r.pattern] = poly
+            xs.extend([*poly[:, 0], poly[0, 0], math.nan])
+            ys.extend([*poly[:, 1], poly[0, 1], math.nan])
+        return cls(np.asarray(xs), np.asarray(ys), polygons, tuple(float(v) for v in regions.box))  # type: ignore[arg-type]
+
+    @property
+    def count(self) -> int:
+        return len(self.polygons)
+
+
+def _region_traces(regions: Outlines, segment_pattern: str | None) -> list[go.Scatter]:
+    out = [go.Scatter(x=regions.x, y=regions.y, mode="lines", name="region boundaries", connectgaps=False,
                       line={"color": "rgba(40,40,40,0.55)", "width": 1}, hoverinfo="skip")]
-    seg = regions.find(segment_pattern) if segment_pattern is not None else None
+    seg = regions.polygons.get(segment_pattern) if segment_pattern is not None else None
     if seg is not None:
-        poly = seg.polygon.tolist()
-        poly.append(poly[0])
-        out.append(go.Scatter(x=[p[0] for p in poly], y=[p[1] for p in poly], mode="lines", fill="toself",
+        closed = np.vstack([seg, seg[:1]])
+        out.append(go.Scatter(x=closed[:, 0], y=closed[:, 1], mode="lines", fill="toself",
                               name="x's segment", line={"color": "black", "width": 3},
                               fillcolor="rgba(255,215,0,0.18)", hoverinfo="skip"))
     return out
 
 
-def _heat_trace(heat: tuple[Sequence[float], Sequence[float], Tensor], label: str,
+def _heat_trace(heat: tuple[Sequence[float], Sequence[float], Tensor | np.ndarray], label: str,
                 axis_titles: tuple[str, str]) -> go.Heatmap:
     xs, ys, z = heat
     zt = torch.as_tensor(z, dtype=DTYPE)
     zmax = float(zt.abs().max()) if zt.numel() else 1.0
+    # NumPy arrays: Plotly validates and sends them as typed arrays, ten times faster than lists
     return go.Heatmap(
-        x=list(xs), y=list(ys), z=zt.tolist(), name=label, colorscale="RdBu_r", zmid=0.0, zmin=-zmax, zmax=zmax,
+        x=np.asarray(xs, dtype=float), y=np.asarray(ys, dtype=float), z=zt.numpy(), name=label, colorscale="RdBu_r", zmid=0.0, zmin=-zmax, zmax=zmax,
         colorbar={"title": {"text": label, "side": "right"}, "len": 0.75, "thickness": 12},
         hovertemplate=f"{axis_titles[0]}=%{{x:.3f}}<br>{axis_titles[1]}=%{{y:.3f}}<br>{label}=%{{z:.4g}}<extra></extra>",
     )
@@ -197,12 +220,13 @@ def _grid_trace(grid: tuple[Sequence[float], Sequence[float]], values: Sequence[
     extra: dict[str, Any] = {}
     template = "click to move x here<br>(%{x:.4g}, %{y:.4g})"
     if values is not None:
-        extra["customdata"] = [float(v) for v in values]
+        extra["customdata"] = np.asarray(values, dtype=float)
         template += "<br>" + label + " = %{customdata:.4g}"
     hidden = {"marker": {"opacity": 0.0}}
     # size 6 (radius 3, Plotly's least hover radius): the marker nearest the pointer wins a click;
     # bigger markers overlap their neighbours' hover areas and tie with them
-    return go.Scatter(x=list(gx), y=list(gy), mode="markers", name=GRID_NAME, showlegend=False,
+    return go.Scatter(x=np.asarray(gx, dtype=float), y=np.asarray(gy, dtype=float), mode="markers",
+                      name=GRID_NAME, showlegend=False,
                       marker={"color": "rgba(0,0,0,0)", "size": 6, "opacity": 0.0}, selected=hidden,
                       unselected=hidden, hovertemplate=template + "<extra></extra>", **extra)
 
@@ -211,9 +235,9 @@ def plane_figure(
     point: Sequence[float],
     results: Sequence[RootResult] = (),
     *,
-    regions: RegionSet | None = None,
+    regions: RegionSet | Outlines | None = None,
     segment_pattern: str | None = None,
-    heat: tuple[Sequence[float], Sequence[float], Tensor] | None = None,
+    heat: tuple[Sequence[float], Sequence[float], Tensor | np.ndarray] | None = None,
     heat_label: str = "R",
     grid: tuple[Sequence[float], Sequence[float]] | None = None,
     grid_values: Sequence[float] | None = None,
@@ -236,6 +260,8 @@ def plane_figure(
     ``<label>: search line``, ``<label>: root`` (and the other :func:`outcome` kinds), ``x``.
     """
     fig = go.Figure()
+    if isinstance(regions, RegionSet):
+        regions = Outlines.of(regions)
     if box is None and regions is not None:
         box = regions.box
     if heat is not None:
@@ -248,7 +274,7 @@ def plane_figure(
         samples = _thin(res.samples, max_samples)
         if samples is not None and samples.shape[1] == 2:
             fig.add_trace(go.Scatter(
-                x=samples[:, 0].tolist(), y=samples[:, 1].tolist(), mode="markers",
+                x=samples[:, 0].numpy(), y=samples[:, 1].numpy(), mode="markers",
                 name=f"{result_label(res)}: {samples_name(res)}", hoverinfo="skip",
                 marker={"color": _color(i), "size": 4, "opacity": 0.35}, unselected={"marker": {"opacity": 0.35}},
             ))

@@ -46,12 +46,31 @@ PRESETS = (
 )
 
 
+#: what each finder does, in plain words (a finder without an entry shows its label and first doc line)
+FINDER_WORDS: dict[str, str] = {
+    "rule": "a closed-form rule walks from x along one fixed direction (z⁺: along the positive-weight inputs; "
+            "w²: along the gradient; γ, zB, x, 0, pinv …) to where x's linear piece is 0. Fast, but the point "
+            "may lie outside x's segment.",
+    "exact": "a linear program over x's segment finds the point of least |R| there: a root whenever the segment "
+             "holds one, else the proof that it holds none (Sixt & Landgraf 2022).",
+    "mcmc": "Metropolis–Hastings chains wander inside x's segment, drawn towards small |R|, and keep the sample "
+            "with the lowest R ≥ 0 (its default parameters are the study's).",
+    "interpolation": "rays in random directions from x are followed to the edge of x's segment; the edge point "
+                     "with the lowest R ≥ 0 is kept.",
+}
+
+
+def _finder_line(name: str) -> str:
+    entry = FINDERS.get(name)
+    words = FINDER_WORDS.get(name) or entry.doc.split("\n")[0]
+    return f"- **{entry.label}** (`{name}`): {words}"
+
+
 def how() -> None:
     """The "How it works" text of the root-finding page."""
     st.latex(FORMULA)
     st.markdown(WORDS)
     st.markdown(READING)
-    for entry in FINDERS:
-        st.markdown(f"- **{entry.label}** (`{entry.name}`): {entry.doc.split(chr(10) + chr(10))[0]}")
+    st.markdown("\n".join(_finder_line(n) for n in FINDERS.names()))
     st.markdown(PLANE)
     st.markdown(PRESETS)

@@ -14,15 +14,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import streamlit as st
 import torch
 
 from lrp_core.errors import LRPError
 from lrp_core.network import Network
 from lrp_core.plane import Box, Slice, grid_values
-from lrp_core.regions import RegionSet, linear_regions
+from lrp_core.regions import linear_regions
 from lrp_core.roots import FINDERS, RootProblem, RootResult
-from lrp_explorer.figures.roots import plane_figure
+from lrp_explorer.figures.roots import Outlines, plane_figure
 from lrp_explorer.ui import page
 from lrp_explorer.ui.selection import on_click, snap_grid
 
@@ -47,17 +48,18 @@ class Plane:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _regions(digest: str, box: Box, start: int, stop: int, slice_key: str, _net: Network,
-             _slice: Slice | None) -> RegionSet | str:
-    """The linear regions of layers start..stop-1 in the box (on the slice), or why there are none to draw."""
+             _slice: Slice | None) -> Outlines | str:
+    """The outlines of the linear regions of layers start..stop-1 in the box (on the slice), or why
+    there are none to draw (plain arrays: cheap to store and to return from the cache)."""
     try:
-        return linear_regions(_net, box, start=start, stop=stop, slice=_slice)
+        return Outlines.of(linear_regions(_net, box, start=start, stop=stop, slice=_slice))
     except LRPError as exc:
         return str(exc)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _heat(digest: str, explained: str, box: Box, neuron: int, slice_key: str, clickable: bool,
-          _problem: RootProblem, _plane: Plane) -> tuple[tuple[list[float], list[float], torch.Tensor], list[float]]:
+          _problem: RootProblem, _plane: Plane) -> tuple[tuple[list[float], list[float], np.ndarray], list[float]]:
     """R of explained neuron ``neuron`` on a grid over the box, and (``clickable``) at the click markers
     of :func:`snap_grid`; R depends on the network and what is explained, not on the point."""
     def r(pts: torch.Tensor) -> torch.Tensor:
@@ -67,7 +69,8 @@ def _heat(digest: str, explained: str, box: Box, neuron: int, slice_key: str, cl
     if clickable:
         gx, gy, _ = snap_grid(box)
         at_grid = r(torch.tensor([gx, gy], dtype=DTYPE).T).tolist()
-    return grid_values(r, box, HEAT_N), at_grid
+    xs, ys, values = grid_values(r, box, HEAT_N)
+    return (xs, ys, values.numpy()), at_grid
 
 
 def search_lines(problem: RootProblem, results: Sequence[RootResult]) -> dict[int, torch.Tensor]:
