@@ -185,7 +185,6 @@ def page_charts(at: AppTest) -> list[Any]:
 # listed in the session's issue notes as broken and must be fixed and removed from this list.
 KNOWN_FAILING_AT_STOP = {
     line.strip() for line in """
-tests/test_browser_roots.py::test_click_on_plane_moves_x
 tests/test_proxy.py::test_one_cookie_one_replica
 tests/test_proxy.py::test_killed_replica_loses_no_network
 """.split() if line.strip()

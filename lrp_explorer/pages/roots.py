@@ -121,7 +121,8 @@ def _jobs(net: Network, s: Setup, rev: int) -> list[Job]:
     """Every chosen finder's parameters (one section each); a finder with a refused parameter is
     not run. Box bounds left empty get the range of the layer's input."""
     vals = _layer_input(net, s.x, s.layer).tolist()
-    auto = {"low": float(math.floor(min(0.0, *vals))), "high": float(math.ceil(max(1.0, *vals)))}
+    low, high = float(math.floor(min(0.0, *vals))), float(math.ceil(max(1.0, *vals)))
+    auto = dict(zip(BOX, (low, high), strict=True))  # the box bounds every finder accepts
     jobs: list[Job] = []
     for name in s.finders:
         entry = FINDERS.get(name)
@@ -131,8 +132,8 @@ def _jobs(net: Network, s: Setup, rev: int) -> list[Job]:
         for b in unset:
             params[b] = auto[b]
         if unset:
-            st.caption(f"Box bounds left empty: a rule that needs a box uses {auto['low']:g} ≤ every input "
-                       f"value ≤ {auto['high']:g} (the range of this layer's input at x).")
+            st.caption(f"Box bounds left empty: a rule that needs a box uses {low:g} ≤ every input "
+                       f"value ≤ {high:g} (the range of this layer's input at x).")
         seed = int(number_box("seed", f"roots_seed_{name}", 0, 0, 2**31 - 1, integer=True)) \
             if entry.extra.get("stochastic") else None
         if not refused(entry, params):
