@@ -18,11 +18,10 @@ from lrp_explorer.figures.roots import (
     ROOT,
     line_in_box,
     outcome,
-    parallel_figure,
     plane_figure,
-    projection_figure,
     result_label,
 )
+from lrp_explorer.figures.roots_highd import parallel_figure, projection_figure
 from lrp_explorer.ui.roots_tables import Found, check_sentences, diagnostics_rows, fmt
 
 BOX = (-3.0, 3.0, -3.0, 3.0)

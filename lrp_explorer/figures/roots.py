@@ -4,10 +4,8 @@
   every linear region's boundary, x's segment highlighted, x, what each finder
   returned, its chain samples or edge points, the rule's search line, and an
   invisible grid of click markers (heatmaps give no selection events).
-- :func:`projection_figure`: for higher dimensions, x, the points found and the
-  samples on their first two principal components.
-- :func:`parallel_figure`: the same points in parallel coordinates, with a
-  colour key in the plot.
+- for higher dimensions, :mod:`lrp_explorer.figures.roots_highd`: the
+  projection on principal components and parallel coordinates.
 
 What a finder returns is named by what it is (:func:`outcome`), the same way in
 the legend, the diagnostics and the plain-words checks: a **root** (R = 0
@@ -31,7 +29,6 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from lrp_core.plane import pca_2d
 from lrp_core.regions import RegionSet
 from lrp_core.roots import FINDERS
 from lrp_core.roots.base import Root, RootResult
@@ -49,11 +46,11 @@ ROOT, PIECE, NOT_ROOT, NOTHING = "root", "root of x's piece only", "not a root",
 KEEP_LOOK = {"marker": {"opacity": 1.0}}
 
 
-def _color(i: int) -> str:
+def color(i: int) -> str:
     return COLORS[i % len(COLORS)]
 
 
-def _thin(samples: Tensor | None, cap: int) -> Tensor | None:
+def thin(samples: Tensor | None, cap: int) -> Tensor | None:
     """At most ``cap`` rows, evenly strided (deterministic)."""
     if samples is None or samples.shape[0] == 0:
         return None
@@ -116,7 +113,7 @@ def _unit(names: Mapping[int, str] | None, neuron: int) -> str:
     return (names or {}).get(neuron, f"neuron {neuron}")
 
 
-def _found_traces(res: RootResult, i: int, names: Mapping[int, str] | None, size: int,
+def found_traces(res: RootResult, i: int, names: Mapping[int, str] | None, size: int,
                   coords: Tensor | None = None) -> list[go.Scatter]:
     """One marker trace per kind of point the result returned (root / root of x's piece only / not a root);
     ``coords``: the points' plotted coordinates (default: their first two)."""
@@ -131,7 +128,7 @@ def _found_traces(res: RootResult, i: int, names: Mapping[int, str] | None, size
         text = [f"{label}, {_unit(names, found[k].neuron)}: {kind}<br>R(ã) = {found[k].relevance:.4g}" for k in rows]
         traces.append(go.Scatter(
             x=xy[rows, 0].tolist(), y=xy[rows, 1].tolist(), mode="markers", name=f"{label}: {kind}",
-            marker={"color": _color(i), "size": size, "symbol": symbol, "line": {"color": _color(i), "width": 2}},
+            marker={"color": color(i), "size": size, "symbol": symbol, "line": {"color": color(i), "width": 2}},
             text=text, hovertemplate="%{text}<br>ã = (%{x:.4g}, %{y:.4g})<extra></extra>", unselected=KEEP_LOOK,
         ))
     return traces
@@ -205,7 +202,7 @@ def _search_trace(point: Sequence[float], lines: Tensor, box: Sequence[float], l
                       line={"color": color, "width": 2, "dash": "dash"}, hoverinfo="skip")
 
 
-def _x_trace(point: Sequence[float]) -> go.Scatter:
+def x_trace(point: Sequence[float]) -> go.Scatter:
     return go.Scatter(
         x=[float(point[0])], y=[float(point[1])], mode="markers", name="x",
         marker={"color": "gold", "size": 15, "symbol": "star", "line": {"color": "black", "width": 1.5}},
@@ -271,20 +268,20 @@ def plane_figure(
     if grid is not None:  # under the points, so a click on a root or x hits that point first
         fig.add_trace(_grid_trace(grid, grid_values, heat_label))
     for i, res in enumerate(results):
-        samples = _thin(res.samples, max_samples)
+        samples = thin(res.samples, max_samples)
         if samples is not None and samples.shape[1] == 2:
             fig.add_trace(go.Scatter(
                 x=samples[:, 0].numpy(), y=samples[:, 1].numpy(), mode="markers",
                 name=f"{result_label(res)}: {samples_name(res)}", hoverinfo="skip",
-                marker={"color": _color(i), "size": 4, "opacity": 0.35}, unselected={"marker": {"opacity": 0.35}},
+                marker={"color": color(i), "size": 4, "opacity": 0.35}, unselected={"marker": {"opacity": 0.35}},
             ))
         if search_lines and i in search_lines and box is not None:
-            line = _search_trace(point, search_lines[i], box, result_label(res), _color(i))
+            line = _search_trace(point, search_lines[i], box, result_label(res), color(i))
             if line is not None:
                 fig.add_trace(line)
         if res.roots and res.roots[0].gradient.shape[0] == 2:
-            fig.add_traces(_found_traces(res, i, unit_names, 13))
-    fig.add_trace(_x_trace(point))
+            fig.add_traces(found_traces(res, i, unit_names, 13))
+    fig.add_trace(x_trace(point))
     fig.update_layout(**_plane_layout(box, axis_titles, height))
     return fig
 
@@ -303,113 +300,3 @@ def _plane_layout(box: Sequence[float] | None, axis_titles: tuple[str, str], hei
         layout["xaxis"]["range"] = [float(box[0]), float(box[1])]
         layout["yaxis"]["range"] = [float(box[2]), float(box[3])]
     return layout
-
-
-def _stack_points(
-    point: Sequence[float], results: Sequence[RootResult], max_samples: int
-) -> tuple[Tensor, list[tuple[str, int, int, int]]]:
-    """All points (x first, then per result its points found and samples) and
-    ``(kind, result index, start, stop)`` row ranges."""
-    x = torch.as_tensor(point, dtype=DTYPE).reshape(1, -1)
-    parts = [x]
-    ranges = [("x", -1, 0, 1)]
-    n = 1
-    for i, res in enumerate(results):
-        found = [r.root for r in res.roots if r.root is not None]
-        if found:
-            parts.append(torch.stack(found).to(DTYPE))
-            ranges.append(("found", i, n, n + len(found)))
-            n += len(found)
-        samples = _thin(res.samples, max_samples)
-        if samples is not None:
-            parts.append(samples.to(DTYPE))
-            ranges.append(("samples", i, n, n + samples.shape[0]))
-            n += samples.shape[0]
-    return torch.cat(parts), ranges
-
-
-def projection_figure(
-    point: Sequence[float], results: Sequence[RootResult] = (), *, unit_names: Mapping[int, str] | None = None,
-    max_samples: int = MAX_PLOTTED_SAMPLES, height: int = 440,
-) -> go.Figure:
-    """x, every point found and the samples projected on the first two principal
-    components of all of them (for layer inputs with more than 2 dimensions)."""
-    pts, ranges = _stack_points(point, results, max_samples)
-    coords, _, _ = pca_2d(pts)
-    fig = go.Figure()
-    # samples first (underneath), then the points found, then x on top
-    for kind, i, a, b in sorted(ranges, key=lambda r: {"samples": 0, "found": 1, "x": 2}[r[0]]):
-        c = coords[a:b]
-        if kind == "x":
-            fig.add_trace(_x_trace(c[0].tolist()))
-        elif kind == "found":
-            fig.add_traces(_found_traces(results[i], i, unit_names, 12, coords=c))
-        else:
-            res = results[i]
-            fig.add_trace(go.Scatter(
-                x=c[:, 0].tolist(), y=c[:, 1].tolist(), mode="markers", hoverinfo="skip",
-                name=f"{result_label(res)}: {samples_name(res)}", marker={"color": _color(i), "size": 4, "opacity": 0.35},
-            ))
-    fig.update_layout(
-        xaxis={"title": {"text": "principal component 1"}}, yaxis={"title": {"text": "principal component 2"}},
-        height=height, margin={"l": 40, "r": 10, "t": 10, "b": 40},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.0, "font": {"size": 11}},
-    )
-    return fig
-
-
-def parallel_figure(
-    point: Sequence[float],
-    results: Sequence[RootResult] = (),
-    *,
-    names: Sequence[str] | None = None,
-    max_samples: int = 300,
-    height: int = 420,
-) -> go.Figure:
-    """x, the points found and the samples as lines over the coordinates (one axis per
-    coordinate, labelled ``names``; default x1…). Colour: grey samples, one colour per
-    finder's points, gold x; the colour key is the figure's legend."""
-    pts, ranges = _stack_points(point, results, max_samples)
-    d = int(pts.shape[1])
-    names = list(names) if names is not None else [f"x{i + 1}" for i in range(d)]
-    # colour codes: 0 = samples, 1..k = finders' points, k+1 = x
-    k = len(results)
-    code = torch.zeros(pts.shape[0], dtype=DTYPE)
-    for kind, i, a, b in ranges:
-        code[a:b] = 0.0 if kind == "samples" else (k + 1.0 if kind == "x" else 1.0 + i)
-    order = torch.argsort(code, stable=True)  # samples first so the points found and x lie on top
-    pts, code = pts[order], code[order]
-    top = max(k + 1, 1)
-    scale: list[list[Any]] = [[0.0, SAMPLE_COLOR], [0.5 / top, SAMPLE_COLOR]]
-    for i in range(k):
-        scale += [[(i + 0.5) / top, _color(i)], [min((i + 1.5) / top, 1.0), _color(i)]]
-    scale += [[(k + 0.5) / top, "gold"], [1.0, "gold"]]
-    lo_all, hi_all = float(pts.min()), float(pts.max())
-    if lo_all == hi_all:
-        lo_all, hi_all = lo_all - 1.0, hi_all + 1.0
-    dims = [{"label": names[j], "values": pts[:, j].tolist(), "range": [lo_all, hi_all]} for j in range(d)]
-    fig = go.Figure(go.Parcoords(
-        line={"color": code.tolist(), "colorscale": scale, "cmin": 0.0, "cmax": float(top)},
-        dimensions=dims, name="points", rangefont={"size": 1, "color": "rgba(0,0,0,0)"},
-        tickfont={"size": 9}, labelfont={"size": 12}, domain={"y": [0.0, 0.8]},
-    ))
-    fig.add_traces(_colour_key(results, any(kind == "samples" for kind, *_ in ranges)))
-    fig.update_layout(height=height, margin={"l": 40, "r": 40, "t": 10, "b": 20},
-                      xaxis={"visible": False}, yaxis={"visible": False},
-                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0.0, "font": {"size": 11},
-                              "itemclick": False, "itemdoubleclick": False})
-    return fig
-
-
-def _colour_key(results: Sequence[RootResult], has_samples: bool) -> list[go.Scatter]:
-    """Legend-only lines: the parallel coordinates' colours in words."""
-    def key(name: str, color: str) -> go.Scatter:
-        return go.Scatter(x=[None], y=[None], mode="lines", name=name, line={"color": color, "width": 4},
-                          hoverinfo="skip")
-
-    out = [key("x", "gold")]
-    out += [key(f"{result_label(res)}: points found", _color(i)) for i, res in enumerate(results)]
-    if has_samples:
-        kinds = sorted({samples_name(r) for r in results if r.samples is not None and r.samples.shape[0]})
-        out.append(key(" and ".join(kinds) or "samples", SAMPLE_COLOR))
-    return out

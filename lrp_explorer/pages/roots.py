@@ -18,7 +18,7 @@ from lrp_core.plane import axis_slice, box_around, check_box, parse_box
 from lrp_core.presets import default_input
 from lrp_core.roots import FINDERS, RootProblem, explain_layer, explain_output
 from lrp_core.roots.common import BOX
-from lrp_explorer.figures.roots import parallel_figure, projection_figure
+from lrp_explorer.figures.roots_highd import parallel_figure, projection_figure
 from lrp_explorer.how.roots import LEAD, how
 from lrp_explorer.ui import health, page, state
 from lrp_explorer.ui.finder_run import Job, run_finders
