@@ -178,21 +178,3 @@ def open_via_nav(pg: Any, app_url: str, link: str, path: str) -> None:
 def page_charts(at: AppTest) -> list[Any]:
     """The page's own Plotly charts (the live-loop tweak panel's diagram, keys ``tweak…``, left out)."""
     return [c for c in at.get("plotly_chart") if not str(getattr(c, "key", "") or "").startswith("tweak")]
-
-
-# Tests that failed in the full run at the end of session 5 (2 Dec), after eight parallel slices
-# landed together. They are marked xfail (not strict) so the rest of the suite can land; each one is
-# listed in the session's issue notes as broken and must be fixed and removed from this list.
-KNOWN_FAILING_AT_STOP = {
-    line.strip() for line in """
-tests/test_proxy.py::test_one_cookie_one_replica
-tests/test_proxy.py::test_killed_replica_loses_no_network
-""".split() if line.strip()
-}
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.nodeid in KNOWN_FAILING_AT_STOP:
-            item.add_marker(pytest.mark.xfail(reason="failing at the stop of session 5; see the issue notes",
-                                              strict=False))
