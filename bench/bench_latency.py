@@ -52,11 +52,11 @@ def _exact_only(at: AppTest, rev: int) -> None:
 
 
 CASES = (
-    PageCase("editor", "pages/editor.py", 150.0),
-    PageCase("importance", "pages/importance.py", 150.0),
-    PageCase("roots (exact)", "pages/roots.py", 300.0, _exact_only),
-    PageCase("roots (default)", "pages/roots.py", None),
-    PageCase("decomposition", "pages/decomposition.py", None),
+    PageCase("editor", "views/editor.py", 150.0),
+    PageCase("importance", "views/importance.py", 150.0),
+    PageCase("roots (exact)", "views/roots.py", 300.0, _exact_only),
+    PageCase("roots (default)", "views/roots.py", None),
+    PageCase("decomposition", "views/decomposition.py", None),
 )
 
 
@@ -83,7 +83,7 @@ def _edit(at: AppTest, case: PageCase, i: int) -> float:
     net: Network = at.session_state["lrp_network"]
     value = round(0.5 + 0.01 * (i + 1), 4)
     rev = int(at.session_state["lrp_rev"])
-    if case.path == "pages/editor.py":
+    if case.path == "views/editor.py":
         from lrp_explorer.ui.tables import input_names, table_key
 
         col = input_names(net, 0)[0]

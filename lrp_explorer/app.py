@@ -18,17 +18,17 @@ state.init()
 loading.empty()
 
 HERE = Path(__file__).parent
-# (file, title, icon); listed explicitly because st.navigation does not scan pages/.
-# (Streamlit still runs a deep-linked page alone on a fresh server; each page
-# calls ui.state.ensure_app() first, which routes that run through this file.)
+# (file, title, icon). The page scripts live in views/, not pages/: a pages/ folder beside this file
+# would start Streamlit in its legacy multipage mode (a file-name sidebar on a fresh server, and a
+# deep link running its page script without this file).
 PAGES = [
-    ("pages/home.py", "Home", ":material/home:"),
-    ("pages/editor.py", "Network editor", ":material/edit:"),
-    ("pages/importance.py", "Neuron importance", ":material/bar_chart:"),
-    ("pages/roots.py", "Root finding", ":material/my_location:"),
-    ("pages/decomposition.py", "Decomposition", ":material/account_tree:"),
-    ("pages/fields.py", "Explanation fields", ":material/gradient:"),
-    ("pages/lessons.py", "Lessons", ":material/school:"),
+    ("views/home.py", "Home", ":material/home:"),
+    ("views/editor.py", "Network editor", ":material/edit:"),
+    ("views/importance.py", "Neuron importance", ":material/bar_chart:"),
+    ("views/roots.py", "Root finding", ":material/my_location:"),
+    ("views/decomposition.py", "Decomposition", ":material/account_tree:"),
+    ("views/fields.py", "Explanation fields", ":material/gradient:"),
+    ("views/lessons.py", "Lessons", ":material/school:"),
 ]
 
 pages = [

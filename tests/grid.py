@@ -3,7 +3,7 @@ Playwright tests and bench/bench_load.py).
 
 ``st.data_editor`` draws a canvas grid (glide-data-grid), so cells are found by
 position: the index column is 60 px wide and number columns 90 px (set by
-pages/editor.py); the header and every row are 35 px high. The diagram's
+views/editor.py); the header and every row are 35 px high. The diagram's
 hover trace named ``weight values`` carries ``[layer, row, col, value]`` per
 edge, which is how tests read a weight back from what the browser shows.
 """

@@ -1,9 +1,9 @@
 """A link straight to a page works as the very first request to a fresh server.
 
-Streamlit starts in its legacy multipage mode when a ``pages/`` folder sits
-beside ``app.py`` and runs a deep-linked page script alone; ``ui.state.ensure_app``
-routes that run through ``app.py``. This needs its own server, since the first
-request to a server decides the mode.
+The page scripts live in ``views/``: a ``pages/`` folder beside ``app.py`` would start Streamlit in
+its legacy multipage mode (a file-name sidebar on a fresh server, issue 12 item 13, and a deep link
+running its page script without ``app.py``). This needs its own server: the first request to a
+server is the case that matters.
 """
 
 from __future__ import annotations
@@ -24,6 +24,10 @@ def test_deep_link_to_a_page_on_a_fresh_server(browser, artifacts) -> None:
         page = ctx.new_page()
         page.set_default_timeout(60_000)
         page.goto(f"{url}/decomposition?net={encode_network(net)['net']}")
+        # from the first paint on, the app's own navigation or its start-up message, never a file list
+        page.wait_for_function("() => document.body.innerText.includes('Starting LRP Explorer')"
+                               " || !!document.querySelector('[data-testid=\"stSidebarNav\"]')")
+        assert page.locator('[data-testid="stSidebarNavItems"] a', has_text="editor").count() == 0
         wait_for_app(page)
         page.get_by_role("heading", name="Decomposition").first.wait_for()
         # the app's own navigation (titles from app.py), not the legacy file list

@@ -45,10 +45,7 @@ def _open_cell_editor(page: Any, grid: Any) -> None:
 
 @pytest.mark.browser
 def test_type_a_weight_diagram_and_link_follow(app_url: str, page: Any, browser: Any, artifacts: Path) -> None:
-    # Load the app's entry page first and wait for st.navigation's sidebar
-    # ("Network editor"): until app.py has finished one run in this server,
-    # Streamlit treats pages/ as a legacy multipage folder and would run
-    # /editor without app.py.
+    # The entry page first (a warm-up: its first run imports PyTorch), then the editor.
     page.goto(f"{app_url}/?preset=ancona-max")
     wait_for_app(page)
     page.get_by_text("Network editor", exact=True).first.wait_for(timeout=120_000)

@@ -16,7 +16,7 @@ from lrp_core.regions import linear_regions
 from lrp_explorer.figures.fields import boundary_lines
 from tests.conftest import open_app_page, page_charts
 
-PAGE = "pages/fields.py"
+PAGE = "views/fields.py"
 
 
 def charts(at: AppTest) -> list[dict[str, Any]]:

@@ -29,7 +29,7 @@ def rev(at: AppTest) -> int:
 # --- zero output: nothing to explain -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("page", ["pages/roots.py", "pages/decomposition.py"])
+@pytest.mark.parametrize("page", ["views/roots.py", "views/decomposition.py"])
 def test_zero_output_says_nothing_to_explain(page: str) -> None:
     net = get_preset("ancona-max").network()  # max(x1, x2): 0 at the origin
     at = open_page(page, net, (0.0, 0.0))
@@ -40,7 +40,7 @@ def test_zero_output_says_nothing_to_explain(page: str) -> None:
     assert at.session_state["lrp_network"].digest == net.digest
 
 
-@pytest.mark.parametrize("page", ["pages/roots.py", "pages/decomposition.py"])
+@pytest.mark.parametrize("page", ["views/roots.py", "views/decomposition.py"])
 def test_nonzero_output_computes_as_before(page: str) -> None:
     at = open_page(page)  # ancona-max at its default input: f(x) != 0
     assert "Nothing to explain" not in texts(at.info)
@@ -52,7 +52,7 @@ def test_nonzero_output_computes_as_before(page: str) -> None:
 
 def test_editor_flags_huge_weights() -> None:
     net = from_layers([[[1e30, 0.0], [0.0, 1e30]], [[1e30, 1e30]]], [[0.0, 0.0], [0.0]], ["relu", "linear"])
-    at = open_page("pages/editor.py", net, (1.0, 2.0))
+    at = open_page("views/editor.py", net, (1.0, 2.0))
     warnings = texts(at.warning)
     assert "The largest weight is 1e+30" in warnings
     assert "float32 and float64 disagree" in warnings.lower() and "overflows to infinity" in warnings
@@ -60,13 +60,13 @@ def test_editor_flags_huge_weights() -> None:
 
 def test_editor_flags_dead_layer_and_zero_output() -> None:
     net = from_layers([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0]]], [[-10.0, -10.0], [0.0]], ["relu", "linear"])
-    at = open_page("pages/editor.py", net, (0.5, 0.5))
+    at = open_page("views/editor.py", net, (0.5, 0.5))
     assert "every unit of hidden layer 0 is inactive" in texts(at.warning).lower()
     assert "nothing to explain" in texts(at.info)
 
 
 def test_editor_shows_no_flags_on_a_preset() -> None:
-    at = open_page("pages/editor.py")
+    at = open_page("views/editor.py")
     assert not at.warning and "nothing to explain" not in texts(at.info)
 
 
@@ -74,7 +74,7 @@ def test_editor_shows_no_flags_on_a_preset() -> None:
 
 
 def test_roots_page_refused_mcmc_run_keeps_the_page() -> None:
-    at = open_page("pages/roots.py")
+    at = open_page("views/roots.py")
     r = rev(at)
     digest = at.session_state["lrp_network"].digest
     at.number_input(key=f"roots_p_{r}_mcmc_n_chains").set_value(2000)
@@ -96,7 +96,7 @@ def test_roots_page_refused_mcmc_run_keeps_the_page() -> None:
 
 
 def test_decomposition_page_refused_mcmc_run_keeps_the_page() -> None:
-    at = open_page("pages/decomposition.py")
+    at = open_page("views/decomposition.py")
     digest = at.session_state["lrp_network"].digest
     at.selectbox(key="dec_a_finder").set_value("mcmc").run()
     at.number_input(key="dec_a_mcmc_n_chains").set_value(500)

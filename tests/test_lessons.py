@@ -149,6 +149,6 @@ def test_the_page_list_is_the_apps() -> None:
 
     root = Path(lrp_explorer.__file__).parent
     text = (root / "app.py").read_text("utf-8")
-    listed = re.findall(r'\("pages/(\w+)\.py"', text)
-    assert app_pages() == tuple(p for p in listed if (root / "pages" / f"{p}.py").exists())
+    listed = re.findall(r'\("views/(\w+)\.py"', text)
+    assert app_pages() == tuple(p for p in listed if (root / "views" / f"{p}.py").exists())
     assert {"home", "importance", "roots", "decomposition"} <= set(app_pages() or ())

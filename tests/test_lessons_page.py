@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 from lrp_core.lessons import get_lesson, lessons
 from tests.conftest import open_app_page
 
-PAGE = "pages/lessons.py"
+PAGE = "views/lessons.py"
 SLUG = "01-which-unit-to-prune"
 
 
@@ -53,7 +53,7 @@ def test_opening_a_step_sets_network_page_and_view() -> None:
     assert at.multiselect(key="imp_methods").value == ["gradient", "taylor"]
     # the step's page carries the slim lesson bar: title, step k/n, previous/next
     assert "step 5/7" in texts(at)
-    at.switch_page("pages/importance.py")  # AppTest's own page follows the script's switch_page only for one run
+    at.switch_page("views/importance.py")  # AppTest's own page follows the script's switch_page only for one run
     at.run()
     at.button(key="lesson_bar_next").click().run()
     assert not at.exception, [e.value for e in at.exception]

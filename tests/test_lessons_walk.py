@@ -25,7 +25,7 @@ def page_text(at: AppTest) -> str:
 @pytest.mark.parametrize(("lesson", "k"), STEPS, ids=[f"{les.slug[:2]}-{k}" for les, k in STEPS])
 def test_every_step_shows_what_it_says(lesson: Lesson, k: int) -> None:
     step = lesson.step(k)
-    at = open_app_page("pages/lessons.py")
+    at = open_app_page("views/lessons.py")
     at.selectbox(key="lessons_pick").set_value(lesson.slug).run()
     for _ in range(k - 1):
         at.button(key="lessons_next").click().run()

@@ -20,11 +20,11 @@ from tests.conftest import APP_FILE, APPTEST_TIMEOUT, open_app_page, page_charts
 
 # page file, a preset that shows it well, a page setting to change (widget kind, key, new value)
 PAGES: list[tuple[str, str, tuple[str, str, Any] | None]] = [
-    ("pages/editor.py", "xor-2-4-1", None),
-    ("pages/importance.py", "ancona-max", ("radio", "imp_loss", "l1")),
-    ("pages/roots.py", "plane-2-8-8-1", ("pills", "roots_finders", ["exact", "rule"])),
-    ("pages/decomposition.py", "ancona-max", ("checkbox", "dec_compare", True)),
-    ("pages/fields.py", "xor-2-4-1", ("multiselect", "fields_methods", ["gradient-x-input", "z+"])),
+    ("views/editor.py", "xor-2-4-1", None),
+    ("views/importance.py", "ancona-max", ("radio", "imp_loss", "l1")),
+    ("views/roots.py", "plane-2-8-8-1", ("pills", "roots_finders", ["exact", "rule"])),
+    ("views/decomposition.py", "ancona-max", ("checkbox", "dec_compare", True)),
+    ("views/fields.py", "xor-2-4-1", ("multiselect", "fields_methods", ["gradient-x-input", "z+"])),
 ]
 
 
@@ -59,10 +59,10 @@ def test_a_tweak_moves_the_page_and_every_page_sees_it(page: str, preset: str, s
     assert results(at) != before, "the page's results did not follow the tweak"
     net = at.session_state["lrp_network"]
     assert not net.same_weights(at.session_state["live_history"].undo[-1])
-    at.switch_page("pages/home.py")
+    at.switch_page("views/home.py")
     at.run()
     assert at.session_state["lrp_network"].same_weights(net)  # the other pages see it
-    other = "pages/importance.py" if page != "pages/importance.py" else "pages/editor.py"
+    other = "views/importance.py" if page != "views/importance.py" else "views/editor.py"
     at.switch_page(other)
     at.run()
     assert at.session_state["lrp_network"].same_weights(net)

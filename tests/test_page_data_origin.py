@@ -12,8 +12,8 @@ from streamlit.testing.v1 import AppTest
 from lrp_explorer.ui.tables import table_key
 from tests.conftest import open_app_page
 
-PAGE = "pages/importance.py"
-EDITOR = "pages/editor.py"
+PAGE = "views/importance.py"
+EDITOR = "views/editor.py"
 
 
 def _edit_h1(at: AppTest) -> None:

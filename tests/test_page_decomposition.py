@@ -21,7 +21,7 @@ from lrp_core.viewstate import View, encode_view
 from lrp_explorer.ui.decomposition_tables import tree_frame
 from tests.conftest import open_app_page, page_charts
 
-PAGE = "pages/decomposition.py"
+PAGE = "views/decomposition.py"
 
 
 @pytest.fixture
@@ -261,7 +261,7 @@ def test_finder_parameters_survive_a_switch_and_old_links_still_set_them() -> No
     at = open_page()
     at.selectbox(key="dec_a_finder").set_value("mcmc").run()
     at.number_input(key="dec_a_mcmc_n_steps").set_value(300).run()
-    at.switch_page("pages/editor.py").run()
+    at.switch_page("views/editor.py").run()
     at.switch_page(PAGE).run()
     assert_clean(at)
     assert at.number_input(key="dec_a_mcmc_n_steps").value == 300

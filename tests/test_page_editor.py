@@ -21,7 +21,7 @@ from lrp_core.urlstate import decode_network, encode_network
 from lrp_explorer.ui.tables import table_key
 from tests.conftest import open_app_page, page_charts
 
-PAGE = "pages/editor.py"
+PAGE = "views/editor.py"
 
 
 def open_editor(query: dict[str, str] | None = None) -> AppTest:
@@ -103,7 +103,7 @@ def test_editing_a_cell_changes_the_network_everywhere(ancona: Network) -> None:
     decoded = decode_network(p)
     assert decoded is not None and decoded.same_weights(net)
     # Another page sees the same network.
-    at.switch_page("pages/home.py")
+    at.switch_page("views/home.py")
     at.run()
     assert network(at).same_weights(net)
 

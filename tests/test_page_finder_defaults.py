@@ -19,10 +19,10 @@ def _declared(name: str) -> dict[str, object]:
 
 def test_mcmc_defaults_are_the_registry_s_on_both_pages() -> None:
     declared = _declared("mcmc")
-    roots = open_app_page("pages/roots.py")
+    roots = open_app_page("views/roots.py")
     r = roots.session_state["lrp_rev"]
     roots.pills(key="roots_finders").set_value(["mcmc"]).run()
-    dec = open_app_page("pages/decomposition.py")
+    dec = open_app_page("views/decomposition.py")
     dec.selectbox(key="dec_a_finder").set_value("mcmc").run()
     for p in PARAMS:
         on_roots = roots.number_input(key=f"roots_p_{r}_mcmc_{p}").value
@@ -31,7 +31,7 @@ def test_mcmc_defaults_are_the_registry_s_on_both_pages() -> None:
 
 
 def test_interpolation_and_gamma_defaults_follow_the_registry() -> None:
-    dec = open_app_page("pages/decomposition.py")
+    dec = open_app_page("views/decomposition.py")
     dec.selectbox(key="dec_a_finder").set_value("interpolation").run()
     assert dec.number_input(key="dec_a_interpolation_n_directions").value == \
         _declared("interpolation")["n_directions"]
@@ -46,7 +46,7 @@ def test_decomposition_form_reads_the_declared_schema(monkeypatch: Any) -> None:
     entry = FINDERS.get("mcmc")
     schema = tuple(replace(p, default=7) if p.name == "n_chains" else p for p in entry.schema)
     monkeypatch.setitem(FINDERS._entries, "mcmc", replace(entry, schema=schema))
-    dec = open_app_page("pages/decomposition.py")
+    dec = open_app_page("views/decomposition.py")
     dec.selectbox(key="dec_a_finder").set_value("mcmc").run()
     assert dec.number_input(key="dec_a_mcmc_n_chains").value == 7
     assert dec.number_input(key="dec_a_mcmc_n_steps").value == entry.defaults()["n_steps"]
@@ -58,7 +58,7 @@ def test_roots_form_reads_the_declared_schema(monkeypatch: Any) -> None:
     entry = FINDERS.get("mcmc")
     schema = tuple(replace(p, default=7) if p.name == "n_chains" else p for p in entry.schema)
     monkeypatch.setitem(FINDERS._entries, "mcmc", replace(entry, schema=schema))
-    roots = open_app_page("pages/roots.py")
+    roots = open_app_page("views/roots.py")
     r = roots.session_state["lrp_rev"]
     roots.pills(key="roots_finders").set_value(["mcmc"]).run()
     assert roots.number_input(key=f"roots_p_{r}_mcmc_n_chains").value == 7

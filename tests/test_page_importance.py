@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # dtd-mlp, layer 0 (10 units, tail 3·10·10 + 10·2 multiply-adds, + 10 mask products), 100 data points:
 # the largest even permutation count under the cap (work = P · 9 · 100 · 330)
 DTD_MAX_PERMS = int(MAX_WORK // (9 * 100 * 330)) // 2 * 2
-PAGE = "pages/importance.py"
+PAGE = "views/importance.py"
 
 
 def open_page() -> AppTest:
@@ -94,7 +94,7 @@ def test_choose_methods_and_loss() -> None:
 def test_editing_a_weight_in_the_editor_updates_the_scores() -> None:
     at = open_page()
     before = scores(at)["Shapley (exact)"]
-    at.switch_page("pages/editor.py")
+    at.switch_page("views/editor.py")
     at.run()
     rev = int(at.session_state["lrp_rev"])
     # give the useless unit h4 an output weight of 1

@@ -10,7 +10,7 @@ from lrp_core.presets import get_preset
 from lrp_core.toydata import preset_data, toy_dataset
 from tests.conftest import open_app_page, page_charts
 
-PAGE = "pages/importance.py"
+PAGE = "views/importance.py"
 
 
 def scores(at: AppTest) -> dict[str, list[float]]:

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import open_app_page
 
-PAGE = "pages/importance.py"
+PAGE = "views/importance.py"
 
 
 def _data_caption(at: AppTest) -> str:

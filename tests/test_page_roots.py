@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from lrp_core.presets import get_preset
 from tests.conftest import open_app_page, page_charts
 
-PAGE = "pages/roots.py"
+PAGE = "views/roots.py"
 
 
 def open_page(net_name: str | None = None) -> AppTest:

@@ -8,7 +8,7 @@ from tests.conftest import open_app_page
 
 
 def test_x1_1e30_is_refused_and_the_page_keeps_its_state() -> None:
-    at = open_app_page("pages/roots.py", net=get_preset("plane-2-8-8-1").network())
+    at = open_app_page("views/roots.py", net=get_preset("plane-2-8-8-1").network())
     x_before = tuple(at.session_state["lrp_x"])
     rev = at.session_state["lrp_rev"]
     key = next(n.key for n in at.text_input if n.key.startswith(f"roots_x_{rev}_") and n.key.endswith("_0"))

@@ -19,7 +19,7 @@ from lrp_core.presets import get_preset
 from lrp_core.roots import explain_output
 from tests.conftest import open_app_page, page_charts
 
-PAGE = "pages/roots.py"
+PAGE = "views/roots.py"
 #: how a number is shown in the diagnostics: at most 3 significant digits, plain or scientific
 READABLE = re.compile(r"^-?(\d+(\.\d+)?|\d(\.\d{1,2})?e[-+]\d{2})$")
 

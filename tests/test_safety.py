@@ -37,13 +37,13 @@ from lrp_core.errors import LRPError
 from lrp_core.io import load_network_json, parse_json
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_DIRS = ("lrp_core", "lrp_explorer/pages", "lrp_explorer/ui", "lrp_explorer/figures")
+APP_DIRS = ("lrp_core", "lrp_explorer/views", "lrp_explorer/ui", "lrp_explorer/figures")
 LIBRARY_DIRS = ("lrp_core", "lrp_explorer/ui", "lrp_explorer/figures")  # imported once per server: shared by every session
 
 
 def app_files(dirs: tuple[str, ...] = APP_DIRS) -> list[Path]:
     files = [p for d in dirs for p in sorted((ROOT / d).rglob("*.py"))]
-    if "lrp_explorer/pages" in dirs:
+    if "lrp_explorer/views" in dirs:
         files.append(ROOT / "lrp_explorer" / "app.py")
     return files
 
@@ -209,7 +209,7 @@ def test_every_uploader_feeds_a_text_loader() -> None:
     loaders, which refuse pickles, zip archives and binary data by their first bytes with a message
     (tests/test_io.py, the loaders' fuzzing). A type filter, where one is set, names text types only."""
     found = 0
-    for path, tree in parsed(("lrp_explorer/pages", "lrp_explorer/ui")):
+    for path, tree in parsed(("lrp_explorer/views", "lrp_explorer/ui")):
         names = {name.split(".")[-1] for _, name in calls(tree)}
         for node, name in calls(tree):
             if name.endswith("file_uploader"):

@@ -17,7 +17,7 @@ from lrp_core.network import Network, from_layers
 from lrp_core.presets import get_preset
 from tests.conftest import open_app_page
 
-PAGE = "pages/decomposition.py"
+PAGE = "views/decomposition.py"
 X = (0.5, -1.0)
 SPECS = [
     ("full", FinderSpec.of("exact")),

@@ -95,7 +95,7 @@ def test_the_wheel_ships_every_file_of_both_packages(src: Path, wheel: Path) -> 
         names = set(zf.namelist())
     missing = _package_files(src) - names
     assert not missing, f"not in the wheel: {sorted(missing)}"
-    assert {"lrp_explorer/app.py", "lrp_explorer/pages/home.py", "lrp_core/data/dtd-mlp.json"} <= names
+    assert {"lrp_explorer/app.py", "lrp_explorer/views/home.py", "lrp_core/data/dtd-mlp.json"} <= names
     (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     with zipfile.ZipFile(wheel) as zf:
         assert "lrp-explorer = lrp_core.cli:main" in zf.read(entry_points).decode()

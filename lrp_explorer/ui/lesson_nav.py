@@ -20,7 +20,7 @@ from lrp_core.lessons import Lesson, lessons
 from lrp_core.viewstate import VIEW_PARAM
 
 CURRENT = "lesson_current"  # (slug, step k) of the open lesson, or absent
-PAGE_FILES = "pages/{}.py"
+PAGE_FILES = "views/{}.py"
 
 
 def all_lessons() -> tuple[Lesson, ...]:

@@ -2,7 +2,6 @@
 
 A page reads as its layout::
 
-    state.ensure_app()
     page.header("Neuron importance", LEAD, how_it_works)
 
     @st.fragment

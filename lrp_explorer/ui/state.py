@@ -19,9 +19,7 @@ opens the same network.
 
 from __future__ import annotations
 
-import runpy
 from collections.abc import Sequence
-from pathlib import Path
 
 import streamlit as st
 
@@ -39,24 +37,6 @@ FLASH = "lrp_flash"
 DATA_PRESET = "lrp_data_preset"
 URL_KEYS = ("net", "preset", "data")
 KEEP = "keep"
-APP_PATH = Path(__file__).resolve().parent.parent / "app.py"
-
-
-def ensure_app() -> None:
-    """Make a page work when Streamlit runs it without ``app.py``.
-
-    Streamlit starts every server in its legacy multipage mode when a
-    ``pages/`` folder sits beside the main script, and leaves it only once
-    ``st.navigation`` has run. A deep link (``/roots``) opened as the first
-    request therefore runs the page script alone, before ``app.py`` has set
-    anything up. Each page calls this first: if the session has no network
-    yet, it runs ``app.py`` (which initialises the state and calls
-    ``st.navigation``, so the requested page renders normally) and stops.
-    """
-    if NET in st.session_state:
-        return
-    runpy.run_path(str(APP_PATH), run_name="__lrp_app__")
-    st.stop()
 
 
 def init() -> None:

@@ -9,7 +9,6 @@ LEAD = ("An interactive explorer of attribution methods on small ReLU networks, 
         "Tweak a weight on any page and watch the explanations move; every number is computed from the network "
         "you see, in float64 where exactness is claimed.")
 
-state.ensure_app()
 page.header("LRP Explorer", LEAD, how, how_open=True)
 net = state.get_network()
 st.info(f"Current network: **{net.name}** ({net.describe()}, {net.n_params} parameters). "
@@ -17,10 +16,10 @@ st.info(f"Current network: **{net.name}** ({net.describe()}, {net.n_params} para
 
 st.subheader("Where to start")
 start = st.columns(3)
-start[0].page_link("pages/lessons.py", label="Lessons: both papers step by step", icon=":material/school:")
-start[1].page_link("pages/importance.py", label="Neuron importance (Ancona et al., Fig. 1)",
+start[0].page_link("views/lessons.py", label="Lessons: both papers step by step", icon=":material/school:")
+start[1].page_link("views/importance.py", label="Neuron importance (Ancona et al., Fig. 1)",
                    icon=":material/bar_chart:")
-start[2].page_link("pages/roots.py", label="Root finding (Sixt & Landgraf)", icon=":material/my_location:")
+start[2].page_link("views/roots.py", label="Root finding (Sixt & Landgraf)", icon=":material/my_location:")
 st.markdown(
     """
 - **Network editor**: pick a preset, edit every weight and bias, add or remove units and layers, import or

@@ -210,7 +210,6 @@ def _table(results: list[Scores]) -> None:
 
 # --- page -----------------------------------------------------------------------------------------
 
-state.ensure_app()
 page.header("Neuron importance", LEAD, how)
 
 

@@ -281,7 +281,6 @@ def _diagnostics(net: Network, problem: RootProblem, s: Setup, found: list[Found
 
 # --- page ---------------------------------------------------------------------------------------------------
 
-state.ensure_app()
 page.header("Root finding", LEAD, how)
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lrp_explorer.ui import lesson_nav, page, state
+from lrp_explorer.ui import lesson_nav, page
 
-state.ensure_app()
 page.header("Lessons", "Each lesson walks through one paper step by step. Opening a step sets the network, the "
             "page and its settings; the lesson bar on top of that page leads on. Lessons are data files "
             "(lrp_core/lessons/data/*.toml): a new one needs no code.", lesson_bar=False)

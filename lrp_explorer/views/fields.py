@@ -102,7 +102,6 @@ def _one_field(net: Network, method: str, box: Box, n: int, output: int, params:
             "unresolved": f_x - float(rel[0].sum()), f"y{output + 1}(x)": f_x}
 
 
-state.ensure_app()
 page.header("Explanation fields", LEAD, how)
 
 

@@ -208,7 +208,6 @@ def _import_export(net: Network, rev: int) -> None:
                 st.rerun()
 
 
-state.ensure_app()  # a deep link on a fresh server runs this page without app.py
 page.header("Network editor", LEAD, how)
 
 

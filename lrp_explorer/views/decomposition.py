@@ -297,7 +297,6 @@ def _neighbourhood(net: Network, x: tuple[float, ...], choice: Choice) -> None:
 
 # --- page ------------------------------------------------------------------------------------------
 
-state.ensure_app()
 page.header("Decomposition", LEAD, how)
 
 
