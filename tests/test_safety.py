@@ -42,6 +42,8 @@ LIBRARY_DIRS = ("lrp_core", "lrp_explorer/ui", "lrp_explorer/figures")  # import
 
 
 def app_files(dirs: tuple[str, ...] = APP_DIRS) -> list[Path]:
+    missing = [d for d in dirs if not (ROOT / d).is_dir()]
+    assert not missing, f"the scan would silently skip {missing}: a folder was moved"
     files = [p for d in dirs for p in sorted((ROOT / d).rglob("*.py"))]
     if "lrp_explorer/views" in dirs:
         files.append(ROOT / "lrp_explorer" / "app.py")
