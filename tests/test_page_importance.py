@@ -217,7 +217,7 @@ def test_browser_renders_charts_and_downloads_csv(app_url: str, page: Any, artif
     open_via_nav(page, app_url, "Neuron importance", "importance")
     page.get_by_text("would prune").first.wait_for()
     wait_for_app(page)
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4")
+    page.wait_for_function(f"() => ({BAR_TRACES_JS})() !== null")  # the bar chart has been drawn
     bars = page.evaluate(BAR_TRACES_JS)
     assert bars is not None and len(bars) == 9
     by = {b["name"]: b for b in bars}
