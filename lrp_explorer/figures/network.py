@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -89,139 +90,11 @@ def network_diagram(net: Network, x: Sequence[float] | None = None, *, height: i
     rows are ``[layer, unit, input, value]``), then ``units`` (one marker per
     unit, inputs first; ``customdata`` rows ``[level, index]``)."""
     levels = node_positions(net)
-    wmax = max(float(layer.weight.abs().max()) for layer in net.layers)
-    # (sign, width) -> list of segments
-    groups: dict[tuple[str, float], list[tuple[float, float, float, float]]] = {}
-    hx: list[float] = []
-    hy: list[float] = []
-    hdata: list[list[float]] = []
-    htext: list[str] = []
-    hsign: list[float] = []  # -1, 0, +1: the hover marker's colour via a three-colour scale
-    for k, layer in enumerate(net.layers):
-        w = layer.weight.tolist()
-        for i, dst in enumerate(levels[k + 1]):
-            for j, src in enumerate(levels[k]):
-                v = float(w[i][j])
-                sign = "positive" if v > 0 else "negative" if v < 0 else "zero"
-                width = _width_of(abs(v), wmax) if v != 0 else 1.0
-                groups.setdefault((sign, width), []).append((src.x, src.y, dst.x, dst.y))
-                hx.append(src.x + HOVER_AT * (dst.x - src.x))
-                hy.append(src.y + HOVER_AT * (dst.y - src.y))
-                hdata.append([k, i, j, v])
-                htext.append(f"layer {k}: {src.name} → {dst.name}")
-                hsign.append(1.0 if v > 0 else -1.0 if v < 0 else 0.0)
-
     fig = go.Figure()
-    colours = {"positive": POSITIVE, "negative": NEGATIVE, "zero": ZERO}
-    shown: set[str] = set()
-    for sign in ("positive", "negative", "zero"):
-        for (s, width), segs in sorted(groups.items(), key=lambda item: item[0][1]):
-            if s != sign:
-                continue
-            # One polyline per trace: (x0, x1, NaN) per edge; NaN breaks the line.
-            arr = np.asarray(segs, dtype=np.float64)
-            xs = np.column_stack([arr[:, 0], arr[:, 2], np.full(len(segs), np.nan)]).ravel()
-            ys = np.column_stack([arr[:, 1], arr[:, 3], np.full(len(segs), np.nan)]).ravel()
-            fig.add_trace(
-                go.Scatter(
-                    x=xs,
-                    y=ys,
-                    mode="lines",
-                    line={"color": colours[sign], "width": width, "dash": "dot" if sign == "zero" else "solid"},
-                    opacity=0.75,
-                    name=f"{sign} weights",
-                    legendgroup=sign,
-                    showlegend=False,
-                    hoverinfo="skip",
-                )
-            )
-            shown.add(sign)
-    for sign in ("positive", "negative", "zero"):
-        if sign in shown:  # a legend entry of fixed width per sign present
-            fig.add_trace(
-                go.Scatter(
-                    x=[None],
-                    y=[None],
-                    mode="lines",
-                    line={"color": colours[sign], "width": 3, "dash": "dot" if sign == "zero" else "solid"},
-                    name=f"{sign} weights",
-                    legendgroup=sign,
-                    showlegend=True,
-                    hoverinfo="skip",
-                )
-            )
-    fig.add_trace(
-        go.Scatter(
-            x=np.asarray(hx),
-            y=np.asarray(hy),
-            mode="markers",
-            marker={
-                "size": 9,
-                "color": np.asarray(hsign, dtype=np.float64),
-                "colorscale": [[0.0, NEGATIVE], [0.5, ZERO], [1.0, POSITIVE]],
-                "cmin": -1.0,
-                "cmax": 1.0,
-                "opacity": 0.35,
-                "line": {"width": 0},
-            },
-            name="weight values",
-            # Object arrays: plotly validates them in one step and writes them as plain JSON lists.
-            customdata=np.array(hdata, dtype=object),
-            text=np.array(htext, dtype=object),
-            hovertemplate="%{text}<br>w = %{customdata[3]:.6g}<extra></extra>",
-            showlegend=False,
-        )
-    )
-
-    trace_vals = None
-    if x is not None:
-        trace_vals = net.forward(torch.as_tensor(list(x), dtype=torch.float64))
-    nx: list[float] = []
-    ny: list[float] = []
-    ncolor: list[str] = []
-    ntext: list[str] = []
-    nhover: list[str] = []
-    ndata: list[list[int]] = []
-    for lvl, nodes in enumerate(levels):
-        for node in nodes:
-            nx.append(node.x)
-            ny.append(node.y)
-            ndata.append([lvl, node.index])
-            ntext.append(node.name if len(nodes) <= LABELS_UP_TO else "")
-            if lvl == 0:
-                ncolor.append(INPUT_NODE)
-                hover = f"input {node.name}"
-                if x is not None:
-                    hover += f"<br>value {float(x[node.index]):.6g}"
-            else:
-                layer = net.layers[lvl - 1]
-                b = float(layer.bias[node.index])
-                hover = f"{node.name} (layer {lvl - 1}, {layer.activation})<br>bias {b:.6g}"
-                colour = ACTIVE
-                if trace_vals is not None:
-                    z = float(trace_vals.pre[lvl - 1][node.index])
-                    a = float(trace_vals.post[lvl - 1][node.index])
-                    hover += f"<br>z = {z:.6g}<br>a = {a:.6g}"
-                    if layer.is_relu and z <= 0:
-                        colour = INACTIVE
-                ncolor.append(colour)
-            nhover.append(hover)
-    fig.add_trace(
-        go.Scatter(
-            x=nx,
-            y=ny,
-            mode="markers+text",
-            marker={"size": 26, "color": ncolor, "line": {"color": "#333333", "width": 1.2}},
-            text=ntext,
-            textfont={"size": 11, "color": "#222222"},
-            textposition="middle center",
-            hovertext=nhover,
-            hoverinfo="text",
-            customdata=ndata,
-            name="units",
-            showlegend=False,
-        )
-    )
+    groups, hover = _edges_by_sign(net, levels)
+    _edge_traces(fig, groups)
+    fig.add_trace(_weight_markers(hover))
+    fig.add_trace(_unit_trace(net, levels, x))
     top = max(net.widths) / 2.0
     for lvl, title in enumerate(level_names(net)):
         fig.add_annotation(x=lvl, y=top + 0.1, text=title, showarrow=False, yanchor="bottom")
@@ -235,6 +108,98 @@ def network_diagram(net: Network, x: Sequence[float] | None = None, *, height: i
         hovermode="closest",
     )
     return fig
+
+
+Segment = tuple[float, float, float, float]
+
+
+def _edges_by_sign(net: Network, levels: list[list[Node]]) -> tuple[dict[tuple[str, float], list[Segment]],
+                                                                    dict[str, list[Any]]]:
+    """Every edge's segment, grouped by (sign, width bucket), and its hover marker's data."""
+    wmax = max(float(layer.weight.abs().max()) for layer in net.layers)
+    groups: dict[tuple[str, float], list[Segment]] = {}
+    hover: dict[str, list[Any]] = {"x": [], "y": [], "data": [], "text": [], "sign": []}
+    for k, layer in enumerate(net.layers):
+        w = layer.weight.tolist()
+        for i, dst in enumerate(levels[k + 1]):
+            for j, src in enumerate(levels[k]):
+                v = float(w[i][j])
+                sign = "positive" if v > 0 else "negative" if v < 0 else "zero"
+                width = _width_of(abs(v), wmax) if v != 0 else 1.0
+                groups.setdefault((sign, width), []).append((src.x, src.y, dst.x, dst.y))
+                hover["x"].append(src.x + HOVER_AT * (dst.x - src.x))
+                hover["y"].append(src.y + HOVER_AT * (dst.y - src.y))
+                hover["data"].append([k, i, j, v])
+                hover["text"].append(f"layer {k}: {src.name} → {dst.name}")
+                hover["sign"].append(1.0 if v > 0 else -1.0 if v < 0 else 0.0)  # the marker's colour
+    return groups, hover
+
+
+def _edge_traces(fig: go.Figure, groups: dict[tuple[str, float], list[Segment]]) -> None:
+    """One polyline trace per sign and width (edges separated by NaN), then a legend entry per sign."""
+    colours = {"positive": POSITIVE, "negative": NEGATIVE, "zero": ZERO}
+    shown: list[str] = []
+    for sign in ("positive", "negative", "zero"):
+        for (s, width), segs in sorted(groups.items(), key=lambda item: item[0][1]):
+            if s != sign:
+                continue
+            arr = np.asarray(segs, dtype=np.float64)
+            xs = np.column_stack([arr[:, 0], arr[:, 2], np.full(len(segs), np.nan)]).ravel()
+            ys = np.column_stack([arr[:, 1], arr[:, 3], np.full(len(segs), np.nan)]).ravel()
+            fig.add_trace(go.Scatter(
+                x=xs, y=ys, mode="lines", opacity=0.75, name=f"{sign} weights", legendgroup=sign,
+                line={"color": colours[sign], "width": width, "dash": "dot" if sign == "zero" else "solid"},
+                showlegend=False, hoverinfo="skip"))
+            if sign not in shown:
+                shown.append(sign)
+    for sign in shown:  # a legend entry of fixed width per sign present
+        fig.add_trace(go.Scatter(
+            x=[None], y=[None], mode="lines", name=f"{sign} weights", legendgroup=sign, showlegend=True,
+            line={"color": colours[sign], "width": 3, "dash": "dot" if sign == "zero" else "solid"},
+            hoverinfo="skip"))
+
+
+def _weight_markers(hover: dict[str, list[Any]]) -> go.Scatter:
+    """The hover markers in the middle of the edges (``weight values``)."""
+    return go.Scatter(
+        x=np.asarray(hover["x"]), y=np.asarray(hover["y"]), mode="markers",
+        marker={"size": 9, "color": np.asarray(hover["sign"], dtype=np.float64),
+                "colorscale": [[0.0, NEGATIVE], [0.5, ZERO], [1.0, POSITIVE]], "cmin": -1.0, "cmax": 1.0,
+                "opacity": 0.35, "line": {"width": 0}},
+        name="weight values",
+        # Object arrays: plotly validates them in one step and writes them as plain JSON lists.
+        customdata=np.array(hover["data"], dtype=object), text=np.array(hover["text"], dtype=object),
+        hovertemplate="%{text}<br>w = %{customdata[3]:.6g}<extra></extra>", showlegend=False)
+
+
+def _unit_hover(net: Network, lvl: int, node: Node, x: Sequence[float] | None, trace_vals: Any) -> tuple[str, str]:
+    """A unit's colour (active or not at x) and its hover text."""
+    if lvl == 0:
+        hover = f"input {node.name}" + (f"<br>value {float(x[node.index]):.6g}" if x is not None else "")
+        return INPUT_NODE, hover
+    layer = net.layers[lvl - 1]
+    hover = f"{node.name} (layer {lvl - 1}, {layer.activation})<br>bias {float(layer.bias[node.index]):.6g}"
+    colour = ACTIVE
+    if trace_vals is not None:
+        z = float(trace_vals.pre[lvl - 1][node.index])
+        hover += f"<br>z = {z:.6g}<br>a = {float(trace_vals.post[lvl - 1][node.index]):.6g}"
+        if layer.is_relu and z <= 0:
+            colour = INACTIVE
+    return colour, hover
+
+
+def _unit_trace(net: Network, levels: list[list[Node]], x: Sequence[float] | None) -> go.Scatter:
+    """One marker per unit (``units``), inputs first, orange where active at ``x``."""
+    trace_vals = net.forward(torch.as_tensor(list(x), dtype=torch.float64)) if x is not None else None
+    nodes = [(lvl, node, len(level)) for lvl, level in enumerate(levels) for node in level]
+    looks = [_unit_hover(net, lvl, node, x, trace_vals) for lvl, node, _ in nodes]
+    return go.Scatter(
+        x=[node.x for _, node, _ in nodes], y=[node.y for _, node, _ in nodes], mode="markers+text",
+        marker={"size": 26, "color": [c for c, _ in looks], "line": {"color": "#333333", "width": 1.2}},
+        text=[node.name if width <= LABELS_UP_TO else "" for _, node, width in nodes],
+        textfont={"size": 11, "color": "#222222"}, textposition="middle center",
+        hovertext=[h for _, h in looks], hoverinfo="text",
+        customdata=[[lvl, node.index] for lvl, node, _ in nodes], name="units", showlegend=False)
 
 
 # --- the output over the input plane -----------------------------------------
@@ -304,29 +269,14 @@ def plane_heatmap(
         )
     )
     if float(z.min()) < 0.0 < float(z.max()):
-        fig.add_trace(
-            go.Contour(
-                x=grid.xs,
-                y=grid.ys,
-                z=z,
-                contours={"start": 0.0, "end": 0.0, "size": 1.0, "coloring": "lines"},
-                line={"color": "black", "width": 1.5},
-                showscale=False,
-                name="f = 0",
-                hoverinfo="skip",
-            )
-        )
+        fig.add_trace(go.Contour(
+            x=grid.xs, y=grid.ys, z=z, contours={"start": 0.0, "end": 0.0, "size": 1.0, "coloring": "lines"},
+            line={"color": "black", "width": 1.5}, showscale=False, name="f = 0", hoverinfo="skip"))
     if point is not None:
-        fig.add_trace(
-            go.Scatter(
-                x=[float(point[0])],
-                y=[float(point[1])],
-                mode="markers",
-                marker={"symbol": "x", "size": 12, "color": "black", "line": {"width": 2, "color": "white"}},
-                name="current input",
-                hovertemplate="current input<br>x1 = %{x:.4g}<br>x2 = %{y:.4g}<extra></extra>",
-            )
-        )
+        fig.add_trace(go.Scatter(
+            x=[float(point[0])], y=[float(point[1])], mode="markers", name="current input",
+            marker={"symbol": "x", "size": 12, "color": "black", "line": {"width": 2, "color": "white"}},
+            hovertemplate="current input<br>x1 = %{x:.4g}<br>x2 = %{y:.4g}<extra></extra>"))
     lo, hi = grid.box
     fig.update_layout(
         title=title,
