@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 from collections.abc import Callable
@@ -42,13 +43,21 @@ class Preset:
     cite: str = ""
 
     def network(self) -> Network:
-        return self.build()
+        """The preset's network, built once per process (a :class:`Network` is never mutated, so
+        every caller may share it; the pages compare the current network with every preset on
+        every run)."""
+        return _built(self.build)
 
     def dataset(self, n: int = 100, seed: int = 0) -> Dataset:
         """``(X, y)`` in float64; X is (n, n_inputs), y is (n, n_outputs)."""
         if self.make_dataset is None:
             return default_dataset(self.network(), n, seed)
         return self.make_dataset(n, seed)
+
+
+@functools.cache
+def _built(build: Callable[[], Network]) -> Network:
+    return build()
 
 
 #: each entry's ``widths`` (units per level, inputs first) let the presets be

@@ -28,7 +28,7 @@ from lrp_explorer.ui import page
 from lrp_explorer.ui.selection import on_click, snap_grid
 
 DTYPE = torch.float64
-HEAT_N = 121
+HEAT_N = 91
 
 
 @dataclass(frozen=True, eq=False)
