@@ -28,3 +28,18 @@ def test_fields_box_and_output_and_pages_without_typed_fields() -> None:
     assert as_settings(View(page="fields", box=(-2.0, 2.0), output=0), NET) == {"fields_box": "-2,2,-2,2",
                                                                                "fields_output": 0}
     assert as_settings(View(page="editor", mode="full", settings={"a": 1}), NET) == {"a": 1}
+
+
+def test_roots_finders_with_their_parameters_layer_output_and_box() -> None:
+    view = View(page="roots", layer=0, output=0, box=(-3.0, 3.0),
+                finders={"rule": {"rule": "w²"}, "exact": {"tie_break": "nearest"}, "mcmc": {"n_chains": 4}})
+    assert as_settings(view, NET) == {
+        "roots_finders": ["rule", "exact", "mcmc"], "roots_rule": "w²", "roots_exact_tie_break": "nearest",
+        "roots_mcmc_n_chains": 4, "roots_layer": 0, "roots_output": 0, "roots_box": "-3,3,-3,3",
+    }
+
+
+def test_decomposition_mode_output_and_the_first_finder() -> None:
+    view = View(page="decomposition", mode="train-free", output=0, finders={"rule": {"rule": "z+"}, "exact": {}})
+    assert as_settings(view, NET) == {"dec_mode": "train-free", "dec_output": 0, "dec_a_finder": "rule",
+                                      "dec_a_rule": "z+"}

@@ -74,7 +74,7 @@ def setting_name(entry: Entry[Any], prm: Param, persist: str | None) -> str | No
 def _field(prm: Param, key_prefix: str, value: Any, out: dict[str, Any], setting: str | None) -> None:
     """Render ``prm``'s widget and store its checked value in ``out`` (or show the error)."""
     key = f"{key_prefix}_{prm.name}"
-    _prepare(prm, key, _initial(prm, value), setting)
+    _prepare(prm, key, widget_value(prm, value), setting)
     label = prm.name.replace("_", " ")
     help_text = f"{prm.help} — {prm.describe()}"
     try:
@@ -98,8 +98,8 @@ def _prepare(prm: Param, key: str, initial: Any, setting: str | None) -> None:
         ss[key] = typed
 
 
-def _initial(prm: Param, value: Any) -> Any:
-    """What the widget shows for the parameter value ``value``."""
+def widget_value(prm: Param, value: Any) -> Any:
+    """What the widget shows (and a persisted setting holds) for the parameter value ``value``."""
     if prm.kind == "str":
         choices = list(prm.choices or ())
         return value if value in choices else choices[0]

@@ -93,24 +93,26 @@ def step_link(lesson: Lesson, k: int) -> str:
     return f"{path}?{urlencode(lesson.query(k))}"
 
 
-def bar() -> None:
-    """The slim lesson bar on top of the page (nothing when no lesson is open)."""
+def bar() -> bool:
+    """The slim lesson bar on top of the page (nothing when no lesson is open); whether it was drawn."""
     found = current()
     if found is None:
-        return
+        return False
     lesson, k = found
     n = len(lesson.steps)
     step = lesson.step(k)
     with st.container(border=True, key="lesson_bar"):
-        head, prev_col, next_col, leave_col = st.columns([6, 1, 1, 1], vertical_alignment="center")
+        head, prev_col, next_col, leave_col = st.columns([7, 1.2, 1, 1], vertical_alignment="center", gap="small")
         head.markdown(f"**{lesson.title}** · step {k}/{n}: {step.title}")
-        if prev_col.button("Previous", key="lesson_bar_prev", disabled=k <= 1, use_container_width=True):
+        if prev_col.button("Previous", key="lesson_bar_prev", disabled=k <= 1, type="tertiary",
+                           icon=":material/arrow_back:"):
             go(lesson, k - 1)
-        if next_col.button("Next", key="lesson_bar_next", disabled=k >= n, use_container_width=True):
+        if next_col.button("Next", key="lesson_bar_next", disabled=k >= n, type="tertiary",
+                           icon=":material/arrow_forward:"):
             go(lesson, k + 1)
         if leave_col.button("Leave", key="lesson_bar_leave", help="close the lesson; the state stays",
-                            use_container_width=True):
+                            type="tertiary", icon=":material/close:"):
             leave()
             st.rerun()
-        st.markdown(step.text)
-        st.caption(f"Look at: {step.look}")
+        st.caption(f"{step.text} **Look at:** {step.look}")
+    return True

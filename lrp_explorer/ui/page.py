@@ -38,11 +38,11 @@ HOW = "How it works"
 def header(title: str, lead: str, how: Callable[[], None] | None = None, *, how_open: bool = False,
            lesson_bar: bool = True) -> None:
     """The lesson bar (when a lesson is open), messages, title, lead and the "How it works" expander."""
-    if lesson_bar:
-        lesson_nav.bar()
+    in_lesson = lesson_bar and lesson_nav.bar()
     state.show_flash()
     st.title(title, anchor=False)
-    st.caption(lead)
+    if not in_lesson:  # in a lesson, the step's text takes the lead's place
+        st.caption(lead)
     if how is not None:
         with st.expander(HOW, expanded=how_open, icon=":material/school:"):
             how()

@@ -75,8 +75,53 @@ def _fields(view: View, net: Network) -> Settings:
     return out
 
 
+def _finder_settings(prefix: str, finders: Mapping[str, Mapping[str, Any]]) -> Settings:
+    """Each finder's parameters as the settings of its generated form (``ui.forms.setting_name``)."""
+    from lrp_core.roots import FINDERS
+    from lrp_explorer.ui.forms import setting_name, widget_value
+
+    out: Settings = {}
+    for name, params in finders.items():
+        entry = FINDERS.get(name)
+        schema = {p.name: p for p in entry.schema}
+        for pname, value in params.items():
+            key = setting_name(entry, schema[pname], prefix) if pname in schema else None
+            if key is not None:
+                out[key] = widget_value(schema[pname], value)
+    return out
+
+
+def _roots(view: View, net: Network) -> Settings:
+    out: Settings = {}
+    if view.finders is not None:
+        out["roots_finders"] = list(view.finders)
+        out.update(_finder_settings("roots", view.finders))
+    if view.layer is not None:
+        out["roots_layer"] = view.layer
+    if view.output is not None:
+        out["roots_output"] = view.output
+    if view.box is not None:
+        out["roots_box"] = _box_text(view.box)
+    return out
+
+
+def _decomposition(view: View, net: Network) -> Settings:
+    out: Settings = {}
+    if view.mode is not None:
+        out["dec_mode"] = view.mode
+    if view.output is not None:
+        out["dec_output"] = view.output
+    if view.finders:
+        first = next(iter(view.finders))  # the page's finder for every layer (the first one named)
+        out["dec_a_finder"] = first
+        out.update(_finder_settings("dec_a", {first: view.finders[first]}))
+    return out
+
+
 PAGES: Mapping[str, Callable[[View, Network], Settings]] = {
     "importance": _importance,
+    "roots": _roots,
+    "decomposition": _decomposition,
     "fields": _fields,
 }
 

@@ -112,8 +112,9 @@ def _options(net: Network, s: Setup, rev: int) -> tuple[list[Job], str]:
     """The row's popover: the plane's box (2-D layer inputs) and every chosen finder's parameters."""
     box_text = ""
     if net.layers[s.layer].n_in == 2:
-        box_text = st.text_input("Plane box x0,x1,y0,y1", value="", key=f"roots_box_{rev}",
-                                 placeholder="automatic", help="blank: a square around x (and the default input)")
+        box_text = st.text_input("Plane box x0,x1,y0,y1", key=persisted(f"roots_box_{rev}", "", name="roots_box"),
+                                 placeholder="automatic",
+                                 help="blank: a square around x (and the default input)")
     return _jobs(net, s, rev), box_text
 
 
