@@ -243,8 +243,3 @@ def side_panel(page: str, *, box: tuple[float, float] | None = None, height: int
     view.write_url(page)
     return net
 
-
-def panel(page: str, *, expanded: bool = True, box: tuple[float, float] | None = None) -> Network:
-    """The tweak control in an expander (pages not yet laid out with :func:`page.main_and_tweak`)."""
-    with st.expander("Tweak a weight or bias: click an edge or a unit in the diagram", expanded=expanded):
-        return side_panel(page, box=box)
