@@ -297,3 +297,17 @@ def test_a_toy_method_is_one_registration(capsys: pytest.CaptureFixture[str]) ->
     finally:
         METHODS.unregister("toy-scale")
     assert "toy-scale" not in METHODS
+
+
+def test_prune_first_is_the_last_in_the_ranking_even_with_ties() -> None:
+    """Issue 12 item 8: with ties (as with 1e30 weights) the page's "would prune first" sentence named one
+    unit and the rank table another. The pruning order is now the reverse of the ranking."""
+    from lrp_core.importance.scores import make_scores, prune_order
+
+    tied = make_scores("apoz", torch.tensor([1.0, 0.5, 0.5, 2.0, 0.5]), higher=True, meaning="test")
+    ranks = tied.ranks().tolist()
+    assert ranks == [2, 3, 4, 1, 5]
+    assert tied.prune_first() == ranks.index(max(ranks)) == 4
+    assert prune_order(tied.importance()).tolist() == [4, 2, 1, 0, 3]
+    lower = make_scores("taylor", torch.tensor([-1.0, -1.0, 3.0]), higher=False, meaning="test")
+    assert lower.prune_first() == int(torch.argmax(lower.ranks()))

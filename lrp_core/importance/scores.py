@@ -73,8 +73,10 @@ class Scores:
 
 
 def prune_order(importance: Tensor) -> Tensor:
-    """Unit indices from least to most important (stable: ties by index)."""
-    return torch.sort(importance.to(DTYPE), stable=True).indices
+    """Unit indices from least to most important: exactly the reverse of the ranking
+    (:meth:`Scores.ranks`, where ties go to the lower unit index), so the unit pruned first is
+    always the one the rank table shows last."""
+    return torch.sort(-importance.to(DTYPE), stable=True).indices.flip(0)
 
 
 def make_scores(method: str, scores: Tensor, *, higher: bool, meaning: str, stderr: Tensor | None = None,
