@@ -128,3 +128,29 @@ def test_check_decomposition_work() -> None:
         guards.check_decomposition_work(net, [("mcmc", {"n_chains": 500, "n_steps": 5000, "n_warmup": 5000})] * 5)
     with pytest.raises(LRPError, match="one finder per layer"):
         guards.check_decomposition_work(net, [heavy])
+
+
+@pytest.mark.parametrize("page", ["views/importance.py", "views/roots.py", "views/decomposition.py", "views/fields.py"])
+def test_the_float32_warning_is_on_every_page_that_computes(page: str) -> None:
+    """Issue 12 item 8: the numerical warning appeared only on the editor."""
+    net = from_layers([[[1e30, 0.0], [0.0, 1e30]], [[1e30, 1e30]]], [[0.0, 0.0], [0.0]], ["relu", "linear"])
+    at = open_page(page, net, (1.0, 2.0))
+    assert "The largest weight is 1e+30" in texts(at.warning)
+
+
+def test_extreme_weights_one_ranking_in_words_and_table() -> None:
+    net = from_layers([[[1e30, 0.0], [0.0, 1e30], [1e30, 1e30]], [[1e30, 1e30, 0.0]]],
+                      [[0.0, 0.0, 0.0], [0.0]], ["relu", "linear"])
+    at = open_page("views/importance.py", net, (1.0, 2.0))
+    at.multiselect(key="imp_methods").set_value(["apoz", "weight-norm"]).run()
+    words = texts(at.markdown)
+    for chart in page_charts(at):
+        if chart.key == "imp_ranks":
+            import json
+
+            heat = json.loads(chart.proto.spec)["data"][0]
+            for label, row in zip(heat["y"], heat["text"], strict=True):
+                if "tie" in row:
+                    continue
+                last = heat["x"][max(range(len(row)), key=lambda i: int(row[i]))]
+                assert f"**{label}** would prune **{last}** first" in words, (label, row, words)
