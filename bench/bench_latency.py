@@ -128,7 +128,7 @@ def main() -> None:
     print(f"One script rerun after a weight edit (AppTest, {REPEATS} edits each; ms).")
     print(f"{'page':<18} {'preset':<11} {'p50':>8} {'p95':>8} {'min':>8} {'target':>8} {'p50/target':>11}")
     for case in CASES:
-        if not (ROOT / case.path).exists():
+        if not (ROOT / "lrp_explorer" / case.path).exists():
             print(f"{case.label:<18} (page missing: {case.path})")
             continue
         for preset in PRESETS:

@@ -23,6 +23,7 @@ SETTINGS: dict[str, object] = {
     "server.headless": True,
     "browser.gatherUsageStats": False,
     "runner.magicEnabled": False,
+    "runner.postScriptGC": False,
     "theme.primaryColor": "#1f6feb",
     "client.toolbarMode": "viewer",
 }
