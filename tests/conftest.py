@@ -178,3 +178,11 @@ def open_via_nav(pg: Any, app_url: str, link: str, path: str) -> None:
 def page_charts(at: AppTest) -> list[Any]:
     """The page's own Plotly charts (the live-loop tweak panel's diagram, keys ``tweak…``, left out)."""
     return [c for c in at.get("plotly_chart") if not str(getattr(c, "key", "") or "").startswith("tweak")]
+
+
+@pytest.fixture(scope="module")
+def dtd() -> Any:
+    """The DTD study's network (dtd-mlp)."""
+    from lrp_core.presets import get_preset
+
+    return get_preset("dtd-mlp").network()

@@ -18,23 +18,10 @@ from lrp_core.network import Network
 from lrp_core.presets import get_preset
 from lrp_core.roots import FINDERS, explain_output
 from lrp_core.trainfree import train_free
+from tests.api_cases import DTYPE, METHODS, batch, x0
 from tests.conftest import ROOT
 
-DTYPE = torch.float64
-METHODS = ("full-backward", "train-free", "gradient-x-input")
-
-
-@pytest.fixture(scope="module")
-def dtd() -> Network:
-    return get_preset("dtd-mlp").network()
-
-
-def _x0() -> list[float]:
-    return list(get_preset("dtd-mlp").default_input)
-
-
-def _batch(n: int = 6, d: int = 10, seed: int = 0) -> torch.Tensor:
-    return torch.randn(n, d, generator=torch.Generator().manual_seed(seed), dtype=DTYPE)
+_x0, _batch = x0, batch
 
 
 def test_import_is_light_and_exports_the_api() -> None:

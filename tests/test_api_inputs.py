@@ -14,23 +14,9 @@ import torch
 import lrp_core
 from lrp_core import LRPError
 from lrp_core.network import Network
-from lrp_core.presets import get_preset
+from tests.api_cases import DTYPE, METHODS, batch, x0
 
-DTYPE = torch.float64
-METHODS = ("full-backward", "train-free", "gradient-x-input")
-
-
-@pytest.fixture(scope="module")
-def dtd() -> Network:
-    return get_preset("dtd-mlp").network()
-
-
-def _x0() -> list[float]:
-    return list(get_preset("dtd-mlp").default_input)
-
-
-def _batch(n: int = 6, d: int = 10, seed: int = 0) -> torch.Tensor:
-    return torch.randn(n, d, generator=torch.Generator().manual_seed(seed), dtype=DTYPE)
+_x0, _batch = x0, batch
 
 
 # --- every form of x and of the model gives the same result ----------------------------------------

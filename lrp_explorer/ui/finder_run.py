@@ -24,6 +24,7 @@ import torch
 
 from lrp_core.errors import LRPError
 from lrp_core.roots import FINDERS, RootProblem, RootResult
+from lrp_explorer.ui.progress import progress_bar
 from lrp_explorer.ui.roots_tables import Found
 
 
@@ -42,20 +43,9 @@ def _found(digest: str, layer: int, explained: str, point: tuple[float, ...], fi
     """One finder's result (keyed by every argument but the unhashed problem, which they determine)."""
     _fresh.append(True)
     entry = FINDERS.get(finder)
-    bar = st.progress(0.0, text=f"{entry.label}…")
-    last = [0.0]
-
-    def tick(frac: float) -> None:
-        frac = min(1.0, max(0.0, float(frac)))
-        if frac - last[0] >= 0.02 or frac >= 1.0:
-            last[0] = frac
-            bar.progress(frac, text=f"{entry.label}… {frac:.0%} (change a setting to cancel)")
-
     generator = torch.Generator().manual_seed(seed) if seed is not None else None
-    try:
+    with progress_bar(entry.label) as tick:
         return entry.func(_problem, generator=generator, progress=tick, **json.loads(params))
-    finally:
-        bar.empty()
 
 
 def run_finders(digest: str, problem: RootProblem, explained: str,

@@ -30,6 +30,7 @@ from lrp_explorer.ui import health, page, state, step_through
 from lrp_explorer.ui.finder_picker import finder_select, finder_spec, is_random
 from lrp_explorer.ui.numbox import number_box
 from lrp_explorer.ui.point_input import point_inputs
+from lrp_explorer.ui.progress import progress_bar
 from lrp_explorer.ui.settings import persisted
 
 LEAD = ("Deep Taylor Decomposition hands the output's relevance down the network, layer by layer, from root "
@@ -59,18 +60,8 @@ def _run(digest: str, _net: Network, x: tuple[float, ...], output: int, mode: st
     """One decomposition, cached by the network's digest and every setting; ``_ran`` records that it ran
     (left empty when the result came from the cache)."""
     _ran.append(True)
-    bar = st.progress(0.0, text="Decomposing layer by layer…")
-    last = [0.0]
-
-    def tick(frac: float) -> None:
-        if frac - last[0] >= 0.05 or frac >= 1.0:
-            last[0] = frac
-            bar.progress(min(1.0, frac), text=f"Decomposing layer by layer… {frac:.0%}")
-
-    try:
+    with progress_bar("Decomposing layer by layer", step=0.05) as tick:
         return decompose(_net, x, output, mode=mode, spec=_spec, per_layer=_per_layer, seed=seed, progress=tick)
-    finally:
-        bar.empty()
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -39,6 +39,7 @@ from lrp_explorer.how.importance import how
 from lrp_explorer.ui import health, page, state, train_prune
 from lrp_explorer.ui.importance_data import PageData, data_controls, scatter
 from lrp_explorer.ui.numbox import number_box
+from lrp_explorer.ui.progress import progress_bar
 from lrp_explorer.ui.settings import persisted
 
 LEAD = ("Which hidden units could be removed? Each method scores the units of one hidden layer, and they "
@@ -53,20 +54,9 @@ def _scores(digest: str, _net: Network, data_key: str, _X: torch.Tensor, _y: tor
             loss: str, method: str, seed: int, samples: int, opts: tuple[tuple[str, str], ...] = ()) -> Scores:
     """One method's scores, with a progress bar while it runs. Only a finished run is cached: a run
     interrupted by a new setting or the Stop button raises out of the progress call and stores nothing."""
-    label = method_label(method)
-    bar = st.progress(0.0, text=f"{label}…")
-    last = [0.0]
-
-    def tick(frac: float) -> None:
-        if frac - last[0] >= 0.02 or frac >= 1.0:
-            last[0] = frac
-            bar.progress(min(1.0, frac), text=f"{label}… {frac:.0%} (change a setting or press Stop to cancel)")
-
-    try:
+    with progress_bar(method_label(method)) as tick:
         return attribute(_net, _X, _y, method, layer=layer, loss=loss, seed=seed, samples=samples,
                          options={method: dict(opts)}, progress=tick)[0]
-    finally:
-        bar.empty()
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
