@@ -63,12 +63,13 @@ test: install-dev chromium nginx
 bench: install
 	$(PY) -m bench
 
-# Re-take the README screenshots with the browser tests and copy them to docs/.
+# Re-take the README screenshots (1280 x 800) with the browser tests and copy them to docs/.
 screenshots: install-dev chromium
-	$(PY) -m pytest -q tests/test_browser_tour.py tests/test_browser_editor.py
+	$(PY) -m pytest -q tests/test_browser_tour.py tests/test_browser_offline.py tests/test_browser_lessons.py
 	mkdir -p docs/screenshots
-	for n in home editor importance roots decomposition; do cp tests/artifacts/tour-$$n.png docs/screenshots/$$n.png; done
-	cp tests/artifacts/editor-after-edit.png docs/screenshots/editor-after-edit.png
+	for n in home editor importance roots decomposition fields; do cp tests/artifacts/tour-$$n.png docs/screenshots/$$n.png; done
+	cp tests/artifacts/present-decomposition.png docs/screenshots/present-decomposition.png
+	cp tests/artifacts/lesson-1-step-5.png docs/screenshots/lesson.png
 
 clean:
 	rm -rf $(VENV) $(STAMPS) .pytest_cache .ruff_cache tests/artifacts

@@ -126,7 +126,7 @@ def heat_rows(dec: Decomposition, title: str | None = None) -> go.Figure:
     fig.update_layout(
         title={"text": head, "font": {"size": 14}},
         xaxis={"title": "unit", "type": "category"}, yaxis={"title": "", "type": "category"},
-        height=90 + 48 * len(dec.widths) + title_margin(head),
+        height=90 + 40 * len(dec.widths) + title_margin(head),
         margin={"l": 70, "r": 10, "t": title_margin(head), "b": 40},
     )
     return fig

@@ -110,7 +110,8 @@ def _pictures(net: Network, x: tuple[float, ...], rev: int) -> None:
     """The diagram and, for 2 inputs, the output over the plane."""
     two_d = net.n_inputs == 2
     left, right = st.columns(2) if two_d else (st.container(), None)
-    page.chart(network_diagram(net, x), key=f"editor_diagram_r{rev}", where=left)
+    page.chart(network_diagram(net, x, height=min(420, 60 * max(net.widths) + 100)), key=f"editor_diagram_r{rev}",
+               where=left)
     left.caption("Red edges positive, blue negative, dotted grey zero; thicker = larger |w|. Hover an edge's dot "
                  "for its value, a unit for its bias; orange units are active at x.")
     if right is None:
@@ -126,7 +127,7 @@ def _pictures(net: Network, x: tuple[float, ...], rev: int) -> None:
         except LRPError as exc:
             st.error(f"{exc}. Widen the range.")
             return
-        page.chart(plane_heatmap(grid, out, x), key=f"editor_plane_r{rev}")
+        page.chart(plane_heatmap(grid, out, x, height=320), key=f"editor_plane_r{rev}")
         st.caption(f"y{out + 1} over [{lo:g}, {hi:g}]²: red positive, blue negative, black line where it is 0, "
                    "× the current input. Each ReLU region is a flat plane.")
 
