@@ -6,6 +6,7 @@ Browser tests use Debian's Chromium (``/usr/bin/chromium``) through the
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -186,3 +187,12 @@ def dtd() -> Any:
     from lrp_core.presets import get_preset
 
     return get_preset("dtd-mlp").network()
+
+
+def run_async(coro: Any) -> Any:
+    """``asyncio.run(coro)`` on a thread of its own: Playwright's sync API (the session's browser)
+    keeps an event loop running on the main thread, where ``asyncio.run`` is refused."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()

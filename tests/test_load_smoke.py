@@ -5,8 +5,6 @@ websocket protocol all finish, without an error, and see their own numbers."""
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -15,7 +13,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from bench.load_protocol import SEED_KEY, V_FULL, expected_v_full, run_level
 from bench.stclient import Session
-from tests.conftest import start_app, stop_app
+from tests.conftest import run_async, start_app, stop_app
 
 SESSIONS = 5
 
@@ -24,7 +22,7 @@ SESSIONS = 5
 def test_five_protocol_sessions_one_edit_each() -> None:
     proc, url = start_app()
     try:
-        res = asyncio.run(run_level(url, SESSIONS, [proc.pid], edits=1, think=0.5, ramp=1.0,
+        res = run_async(run_level(url, SESSIONS, [proc.pid], edits=1, think=0.5, ramp=1.0,
                                     timeout=60.0, limit=90.0))
     finally:
         stop_app(proc)
@@ -130,8 +128,7 @@ def test_protocol_session_matches_a_browser_session(page: Any) -> None:
         browser_state = next(w for w in frames.sent[-1].widget_states.widgets if w.id.endswith(f"-{SEED_KEY}"))
         browser_fragment = frames.sent[-1].fragment_id
         # Playwright's sync API holds this thread's event loop: the protocol client runs in its own thread
-        with ThreadPoolExecutor(1) as pool:
-            values, runs, our_state = pool.submit(asyncio.run, _protocol_steps(url)).result()
+        values, runs, our_state = run_async(_protocol_steps(url))
     finally:
         stop_app(proc)
     assert [v0, v1] == values  # v(N) as the DOM shows it and as the deltas carry it

@@ -6,7 +6,6 @@ The tests that run nginx skip, with the reason, when nginx is not installed
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from bench.bench_replicas import kill_run
 from bench.stclient import Session
 from deploy import nginx_conf
 from deploy.serve import Deployment, established
-from tests.conftest import free_port
+from tests.conftest import free_port, run_async
 
 NO_NGINX = "nginx is not installed (`make nginx` installs Debian's package)"
 needs_nginx = pytest.mark.skipif(nginx_conf.nginx_binary() is None, reason=NO_NGINX)
@@ -77,11 +76,11 @@ async def _open_on(dep: Deployment, cookie: str | None) -> tuple[str | None, lis
 def test_one_cookie_one_replica(two_replicas: Deployment) -> None:
     """The proxy's cookie pins a browser's requests, websocket included, to one replica."""
     base = [established(p) for p in two_replicas.replica_ports]
-    cookie, counts = asyncio.run(_open_on(two_replicas, None))
+    cookie, counts = run_async(_open_on(two_replicas, None))
     assert cookie is not None and cookie.startswith("lrp_route=")
     home = max(range(2), key=lambda k: counts[k] - base[k])
     for _ in range(3):
-        again, counts = asyncio.run(_open_on(two_replicas, cookie))
+        again, counts = run_async(_open_on(two_replicas, cookie))
         assert again == cookie
         assert counts[home] - base[home] >= 1, (counts, base)
         assert counts[1 - home] == base[1 - home], (counts, base)
@@ -92,7 +91,7 @@ def test_one_cookie_one_replica(two_replicas: Deployment) -> None:
 def test_killed_replica_loses_no_network(two_replicas: Deployment) -> None:
     """Sessions editing networks; one replica is killed; the sessions it served
     reconnect through the proxy and get their networks back from their links."""
-    res = asyncio.run(kill_run(two_replicas, sessions=6, edits=3, think=1.0))
+    res = run_async(kill_run(two_replicas, sessions=6, edits=3, think=1.0))
     assert res.errors == []
     assert res.affected >= 1  # the killed replica had sessions (it had the most connections)
     assert res.restored == res.affected
