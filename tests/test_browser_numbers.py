@@ -1,7 +1,8 @@
 """The editor's weight grid takes numbers exactly as typed or pasted (issue 12, item 2), in real
 Chromium: before the fix, the grid's number editor turned ``1e30`` into 130, ``1E5`` into 15 and
-``1,5`` into 15. (Pasting is not covered here: neither a synthetic paste event nor
-Ctrl+V with clipboard permission reached the grid in headless Chromium.)"""
+``1,5`` into 15, and pasting into a cell did nothing. A paste is the clipboard's text and Ctrl+V
+on a selected cell (a browser context with clipboard permission; a synthetic paste event does not
+reach the grid)."""
 
 from __future__ import annotations
 
@@ -65,3 +66,28 @@ def test_scientific_notation_typed_is_taken_exactly(app_url: str, page: Any) -> 
     page.get_by_text("decimal comma").first.wait_for()
     wait_for_app(page)
     assert weight(page, 0, 0, 0) == 1e30  # refused: nothing changed
+
+
+@pytest.mark.browser
+def test_a_block_pasted_from_a_spreadsheet_is_taken_exactly(app_url: str, browser: Any) -> None:
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1700},
+                              permissions=["clipboard-read", "clipboard-write"])
+    try:
+        page = ctx.new_page()
+        page.set_default_timeout(120_000)
+        grid = _open_editor(page, app_url)
+        # two rows of a spreadsheet (tab between cells), scientific notation included
+        page.evaluate("() => navigator.clipboard.writeText('1.5\\t-2.5E-3\\n1e30\\t4.5')")
+        _select(page, grid, 0, 0)
+        page.keyboard.press("Control+v")
+        page.wait_for_function(f"() => ({WEIGHT_JS})([0, 1, 0]) === 1e30")
+        wait_for_app(page)
+        assert [weight(page, 0, i, j) for i in (0, 1) for j in (0, 1)] == [1.5, -2.5e-3, 1e30, 4.5]
+        grid = page.locator('[data-testid="stDataFrame"]').first
+        page.evaluate("() => navigator.clipboard.writeText('1,5')")  # refused beside the table, nothing changes
+        _select(page, grid, 0, 0)
+        page.keyboard.press("Control+v")
+        page.get_by_text("decimal comma").first.wait_for()
+        assert weight(page, 0, 0, 0) == 1.5
+    finally:
+        ctx.close()
