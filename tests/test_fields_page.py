@@ -67,7 +67,7 @@ def test_default_methods_figures_regions_and_values_at_x() -> None:
 
 def test_heatmap_values_are_the_field() -> None:
     at = open_plane()
-    at.multiselect(key="fields_methods").set_value(["gradient"]).run()
+    at.pills(key="fields_methods").set_value(["gradient"]).run()
     assert not at.exception
     spec = charts(at)[0]
     heat = {t["name"]: t for t in spec["data"] if t.get("type") == "heatmap"}
@@ -86,7 +86,7 @@ def test_heatmap_values_are_the_field() -> None:
 
 def test_move_x_and_non_two_input_network() -> None:
     at = open_plane((1.0, 2.0))
-    at.multiselect(key="fields_methods").set_value(["shapley"]).run()
+    at.pills(key="fields_methods").set_value(["shapley"]).run()
     df = at.dataframe[0].value
     net = get_preset("plane-2-8-8-1").network()
     f = lambda a, b: float(net([a, b])[0])  # noqa: E731

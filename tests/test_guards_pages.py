@@ -142,7 +142,7 @@ def test_extreme_weights_one_ranking_in_words_and_table() -> None:
     net = from_layers([[[1e30, 0.0], [0.0, 1e30], [1e30, 1e30]], [[1e30, 1e30, 0.0]]],
                       [[0.0, 0.0, 0.0], [0.0]], ["relu", "linear"])
     at = open_page("views/importance.py", net, (1.0, 2.0))
-    at.multiselect(key="imp_methods").set_value(["apoz", "weight-norm"]).run()
+    at.pills(key="imp_methods").set_value(["apoz", "weight-norm"]).run()
     words = texts(at.markdown)
     for chart in page_charts(at):
         if chart.key == "imp_ranks":

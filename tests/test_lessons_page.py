@@ -50,7 +50,7 @@ def test_opening_a_step_sets_network_page_and_view() -> None:
     assert at.session_state["lrp_settings"]["imp_methods"] == ["gradient", "taylor"]
     assert at.query_params["lesson"] == [SLUG] or at.query_params["lesson"] == SLUG
     # the importance page ran with the step's methods
-    assert at.multiselect(key="imp_methods").value == ["gradient", "taylor"]
+    assert at.pills(key="imp_methods").value == ["gradient", "taylor"]
     # the step's page carries the slim lesson bar: title, step k/n, previous/next
     assert "step 5/7" in texts(at)
     at.switch_page("views/importance.py")  # AppTest's own page follows the script's switch_page only for one run

@@ -24,7 +24,7 @@ PAGES: list[tuple[str, str, tuple[str, str, Any] | None]] = [
     ("views/importance.py", "ancona-max", ("radio", "imp_loss", "l1")),
     ("views/roots.py", "plane-2-8-8-1", ("pills", "roots_finders", ["exact", "rule"])),
     ("views/decomposition.py", "ancona-max", ("checkbox", "dec_compare", True)),
-    ("views/fields.py", "xor-2-4-1", ("multiselect", "fields_methods", ["gradient-x-input", "z+"])),
+    ("views/fields.py", "xor-2-4-1", ("pills", "fields_methods", ["gradient-x-input", "z+"])),
 ]
 
 

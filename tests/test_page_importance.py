@@ -67,7 +67,7 @@ def test_default_page_shows_fig1(base: AppTest) -> None:
 
 def test_choose_methods_and_loss() -> None:
     at = open_page()
-    at.multiselect(key="imp_methods").set_value(["apoz", "leave-one-out"])
+    at.pills(key="imp_methods").set_value(["apoz", "leave-one-out"])
     at.run()
     assert list(scores(at)) == ["APoZ (1 − fraction of zeros)", "Leave-one-out"]
     assert "imp_conv" not in [c.key for c in page_charts(at)]  # no sampled Shapley: no convergence plot
@@ -76,7 +76,7 @@ def test_choose_methods_and_loss() -> None:
     at.run()
     l1 = scores(at)["Leave-one-out"]
     assert l1 != mse and abs(l1[3]) <= 1e-12
-    at.multiselect(key="imp_methods").set_value(["weight-norm"])
+    at.pills(key="imp_methods").set_value(["weight-norm"])
     at.run()
     assert scores(at)["Weight norm"] == [0.5, 2.0, 2.0, 2.0]
     at.radio(key="imp_wn_dir").set_value("out")
@@ -86,7 +86,7 @@ def test_choose_methods_and_loss() -> None:
     at.radio(key="imp_wn_norm").set_value("l2")
     at.run()
     assert scores(at)["Weight norm"] == pytest.approx([0.25 * 2**0.5, 2**0.5, 2**0.5, 2**0.5])
-    at.multiselect(key="imp_methods").set_value([])
+    at.pills(key="imp_methods").set_value([])
     at.run()
     assert any("at least one method" in str(i.value) for i in at.info)
 
@@ -149,7 +149,7 @@ def test_uploaded_data_dropped_when_network_shape_changes() -> None:
     assert at.session_state["imp_data"].n_rows == 2
     at.session_state["lrp_network"] = get_preset("dtd-mlp").network()
     at.session_state["lrp_rev"] = int(at.session_state["lrp_rev"]) + 1
-    at.multiselect(key="imp_methods").set_value(["apoz", "shapley-sampled"])
+    at.pills(key="imp_methods").set_value(["apoz", "shapley-sampled"])
     at.run()
     assert not at.exception
     assert "imp_data" not in at.session_state
@@ -187,7 +187,7 @@ def test_too_much_shapley_work_is_refused_and_lower_settings_work() -> None:
     at = open_page()
     at.session_state["lrp_network"] = get_preset("dtd-mlp").network()
     at.session_state["lrp_rev"] = int(at.session_state["lrp_rev"]) + 1
-    at.multiselect(key="imp_methods").set_value(["apoz", "shapley-sampled"])
+    at.pills(key="imp_methods").set_value(["apoz", "shapley-sampled"])
     at.text_input(key="imp_samples").set_value("100000")
     at.run()
     assert not at.exception

@@ -28,7 +28,7 @@ def captions(at: AppTest) -> str:
 
 def test_label_noise_makes_gradient_and_taylor_speak() -> None:
     at = open_app_page(PAGE)
-    at.multiselect(key="imp_methods").set_value(["gradient", "taylor", "shapley-exact"]).run()
+    at.pills(key="imp_methods").set_value(["gradient", "taylor", "shapley-exact"]).run()
     clean = scores(at)
     assert max(abs(v) for v in clean["Gradient (sensitivity)"]) <= 1e-12  # a perfect fit: nothing to say
     assert metric(at, "MSE loss now") in ("0", "≈ 0")

@@ -20,12 +20,12 @@ def _away_and_back(at: AppTest, page: str) -> None:
 def test_importance_settings_survive_a_page_switch() -> None:
     at = open_app_page("views/importance.py")
     at.radio(key="imp_loss").set_value("l1")
-    at.multiselect(key="imp_methods").set_value(["apoz", "gradient"])
+    at.pills(key="imp_methods").set_value(["apoz", "gradient"])
     at.text_input(key="imp_n").set_value("250")
     at.text_input(key="imp_seed").set_value("7").run()
     _away_and_back(at, "views/importance.py")
     assert at.radio(key="imp_loss").value == "l1"
-    assert at.multiselect(key="imp_methods").value == ["apoz", "gradient"]
+    assert at.pills(key="imp_methods").value == ["apoz", "gradient"]
     assert at.text_input(key="imp_n").value == "250"
     assert at.text_input(key="imp_seed").value == "7"
     assert any("250 samples, seed 7" in c.value for c in at.caption)

@@ -231,13 +231,13 @@ def _buttons() -> None:
               disabled=preset is None, width="stretch")
 
 
-def side_panel(page: str, *, box: tuple[float, float] | None = None, height: int = 230) -> Network:
+def side_panel(page: str, *, box: tuple[float, float] | None = None, height: int = 200) -> Network:
     """The tweak control as a page shows it beside its main plot: the diagram,
     the pickers, the value, undo/redo, and the "Copy link to this view" button;
     then the view is written into the URL. Call it inside the page's fragment."""
     from lrp_explorer.ui import view
 
-    st.markdown("**Tweak a weight or bias** · click an edge or a unit")
+    st.markdown("**Tweak a weight or bias** · click an edge or a unit", help=None)
     net = tweak_control(box=box, height=height, font_size=11)
     view.copy_link(page)
     view.write_url(page)

@@ -57,8 +57,8 @@ LEAD = ("For a 2-input network an explanation maps the plane to two numbers (Râ‚
 def _controls(net: Network, rev: int, x: tuple[float, ...]) -> tuple[list[str], int, int, Box, dict[str, dict]]:
     labels = {e.name: e.label for e in FIELD_METHODS}
     c1, c2, c3, c4 = st.columns([3, 1.2, 1, 1.4], vertical_alignment="bottom")
-    methods = c1.multiselect("Methods", FIELD_METHODS.names(), format_func=lambda m: labels[m],
-                             key=persisted("fields_methods", DEFAULT_METHODS, options=FIELD_METHODS.names()))
+    methods = list(c1.pills("Methods", FIELD_METHODS.names(), selection_mode="multi", format_func=lambda m: labels[m],
+                            key=persisted("fields_methods", DEFAULT_METHODS, options=FIELD_METHODS.names())) or [])
     n = int(c2.select_slider("Grid points per axis", [21, 41, 61, 81, 121],
                              key=persisted("fields_n", 61, options=[21, 41, 61, 81, 121])))
     output = int(c3.selectbox("Output", list(range(net.n_outputs)), format_func=lambda o: f"y{o + 1}",

@@ -42,8 +42,7 @@ from lrp_explorer.ui.numbox import number_box
 from lrp_explorer.ui.progress import progress_bar
 from lrp_explorer.ui.settings import persisted
 
-LEAD = ("Which hidden units could be removed? Each method scores the units of one hidden layer, and they "
-        "often disagree. Tweak a weight on the right and watch the scores move.")
+LEAD = "Which hidden units could be removed? The methods disagree: tweak a weight on the right and watch them move."
 
 
 # --- cached computations ---------------------------------------------------------------------
@@ -78,7 +77,7 @@ def _loss(digest: str, _net: Network, data_key: str, _X: torch.Tensor, _y: torch
 def _settings(net: Network) -> tuple[int, str, list[str], int, dict[str, tuple[tuple[str, str], ...]], Any]:
     """Layer, loss, methods, permutations and the methods' options (one row of controls); the last
     item is the row's column for the data popover."""
-    c1, c2, c3, c4, c5 = st.columns([1.2, 1.2, 3, 1, 1], vertical_alignment="bottom")
+    c1, c2, c4, c5 = st.columns([1.4, 1.4, 1, 1], vertical_alignment="bottom")
     layers = list(range(net.n_hidden_layers))
     layer = c1.selectbox("Hidden layer", layers, key=persisted(f"imp_layer_{net.n_hidden_layers}", 0, options=layers),
                          format_func=lambda k: f"layer {k} ({net.layers[k].n_out} units)")
@@ -86,8 +85,9 @@ def _settings(net: Network) -> tuple[int, str, list[str], int, dict[str, tuple[t
                     format_func={"mse": "MSE", "l1": "L1"}.get, help="mean over samples and outputs")
     n_units = net.layers[layer].n_out
     available = [m for m in METHODS.names() if m != "shapley-exact" or n_units <= MAX_EXACT_UNITS]
-    methods = c3.multiselect("Methods", available, key=persisted("imp_methods", available, options=available),
-                             format_func=method_label)
+    # pills wrap, so every chosen method stays in sight (a multiselect clipped them: issue 12 item 14)
+    methods = list(st.pills("Methods", available, selection_mode="multi", format_func=method_label,
+                            key=persisted("imp_methods", available, options=available)) or [])
     with c4.popover("Options", icon=":material/tune:", width="stretch"):
         wn_norm = st.radio("Weight norm", ["l1", "l2"], horizontal=True, key=persisted("imp_wn_norm", "l1"),
                            format_func=str.upper)
