@@ -237,7 +237,7 @@ def side_panel(page: str, *, box: tuple[float, float] | None = None, height: int
     then the view is written into the URL. Call it inside the page's fragment."""
     from lrp_explorer.ui import view
 
-    st.markdown("**Tweak a weight or bias** · click an edge or a unit", help=None)
+    st.markdown("**Tweak a weight or bias** · click an edge or a unit")
     net = tweak_control(box=box, height=height, font_size=11)
     view.copy_link(page)
     view.write_url(page)
