@@ -407,3 +407,42 @@ def test_csv_with_cr_line_endings_parses_or_is_refused_with_a_message() -> None:
         parse_csv("x1,x2,y\r0.0,1.0,2.0", 2, 1)
     except LRPError:
         pass
+
+
+# --- lesson files --------------------------------------------------------------------
+
+
+def _lesson_text() -> str:
+    from pathlib import Path
+
+    import lrp_core.lessons
+
+    return (Path(lrp_core.lessons.__file__).parent / "data" / "02-where-is-the-root.toml").read_text("utf-8")
+
+
+LESSON = _lesson_text()
+
+
+@st.composite
+def damaged_lessons(draw: st.DrawFn) -> str:
+    """A shipped lesson with random cuts, insertions and replacements (keys, values, brackets, quotes)."""
+    text = LESSON
+    for _ in range(draw(st.integers(1, 4))):
+        i = draw(st.integers(0, len(text)))
+        j = min(len(text), i + draw(st.integers(0, 40)))
+        text = text[:i] + draw(st.sampled_from(["", "x", "]", "[", '"', "=", "-1e400", "{}", "\n", "🙂", "[[steps]]",
+                                                 "page = \"nope\"", "sigma = -1"])) + text[j:]
+    return text
+
+
+@FUZZ
+@given(st.one_of(damaged_lessons(), st.text(max_size=300), st.binary(max_size=300).map(lambda b: b.decode("latin-1"))))
+def test_lesson_loader_never_crashes(text: str) -> None:
+    from lrp_core.lessons import parse_lesson
+
+    try:
+        lesson = parse_lesson(text)
+    except LRPError as exc:
+        assert str(exc) and "\n" not in str(exc)
+    else:
+        assert lesson.steps
