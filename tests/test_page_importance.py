@@ -214,6 +214,7 @@ BAR_TRACES_JS = """() => {
 
 @pytest.mark.browser
 def test_browser_renders_charts_and_downloads_csv(app_url: str, page: Any, artifacts: Path) -> None:
+    page.set_default_timeout(120_000)  # first runs are slow on a busy machine
     open_via_nav(page, app_url, "Neuron importance", "importance")
     page.get_by_text("would prune").first.wait_for()
     wait_for_app(page)
@@ -226,8 +227,10 @@ def test_browser_renders_charts_and_downloads_csv(app_url: str, page: Any, artif
     assert by["APoZ (1 − fraction of zeros)"]["y"][3] == pytest.approx(1.0)
     page.screenshot(path=str(artifacts / "importance_page.png"), full_page=True)
     page.get_by_text("Scores as numbers").click()  # the table and its download are folded under the plots
+    button = page.get_by_role("button", name="Download all scores (CSV)")
+    button.wait_for(state="visible")
     with page.expect_download() as info:
-        page.get_by_role("button", name="Download all scores (CSV)").click()
+        button.click()
     text = Path(info.value.path()).read_text()
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 9 * 4
