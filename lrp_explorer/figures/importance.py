@@ -107,10 +107,10 @@ def bar_figure(results: Sequence[Scores]) -> go.Figure:
         barmode="group",
         title=dict(text="Each unit's score, divided by the method's largest |score|", font=dict(size=14)),
         yaxis=dict(title=dict(text="normalised score")),
-        legend=dict(orientation="h", yanchor="top", y=-0.12, x=0, font=dict(size=11), entrywidth=0.33,
+        legend=dict(orientation="h", yanchor="top", y=-0.12, x=0, font=dict(size=11), entrywidth=0.5,
                     entrywidthmode="fraction"),
         margin=dict(l=50, r=10, t=40, b=40),
-        height=385,
+        height=400,
     )
     return go.Figure(dict(data=data, layout=layout))
 

@@ -255,9 +255,9 @@ def _tables(results: list[tuple[str, Decomposition, bool]]) -> None:
 def _downloads(dec: Decomposition) -> None:
     d1, d2 = st.columns(2)
     d1.download_button("Download CSV (the tree, flat)", tables.tree_frame(dec).to_csv(index=False),
-                       file_name=f"decomposition-{dec.mode}.csv", mime="text/csv", key="dec_dl_csv")
+                       file_name=f"decomposition-{dec.mode}.csv", mime="text/csv", key="dec_dl_csv", on_click="ignore")
     d2.download_button("Download JSON", json.dumps(dec.to_full_json(), indent=1),
-                       file_name=f"decomposition-{dec.mode}.json", mime="application/json", key="dec_dl_json")
+                       file_name=f"decomposition-{dec.mode}.json", mime="application/json", key="dec_dl_json", on_click="ignore")
 
 
 def _neighbourhood(net: Network, x: tuple[float, ...], choice: Choice) -> None:

@@ -190,7 +190,7 @@ def _import_export(net: Network, rev: int) -> None:
     exp, imp = st.columns(2)
     with exp:
         st.download_button("Download network JSON", net.to_json(), file_name=f"{net.name}.json",
-                           mime="application/json", key=f"editor_download_r{rev}")
+                           mime="application/json", key=f"editor_download_r{rev}", on_click="ignore")
         st.caption('JSON format: {"format": "lrp-explorer.network", "version": 1, "name", "layers": '
                    '[{"weight" (out × in), "bias", "activation"}]}.')
     with imp:

@@ -195,7 +195,7 @@ def _table(results: list[Scores]) -> None:
         st.caption("Time per method (first run; later runs come from the cache): "
                    + ", ".join(f"{method_label(r.method)} {r.seconds * 1000:.1f} ms" for r in results))
         st.download_button("Download all scores (CSV)", scores_csv(results), file_name="importance.csv",
-                           mime="text/csv", key="imp_download")
+                           mime="text/csv", key="imp_download", on_click="ignore")
 
 
 # --- page -----------------------------------------------------------------------------------------

@@ -275,9 +275,9 @@ def _diagnostics(net: Network, problem: RootProblem, s: Setup, found: list[Found
             "point": problem.point.tolist(), "relevance_at_point": relevance_x}
     d1, d2 = st.columns(2)
     d1.download_button("Download roots (CSV)", roots_csv(found, problem.dim), file_name="roots.csv",
-                       mime="text/csv", key=f"roots_dl_csv_{rev}")
+                       mime="text/csv", key=f"roots_dl_csv_{rev}", on_click="ignore")
     d2.download_button("Download roots (JSON)", roots_json(found, head), file_name="roots.json",
-                       mime="application/json", key=f"roots_dl_json_{rev}")
+                       mime="application/json", key=f"roots_dl_json_{rev}", on_click="ignore")
 
 
 # --- page ---------------------------------------------------------------------------------------------------
