@@ -43,11 +43,11 @@ X_TRACE_JS = """
 
 @pytest.mark.browser
 def test_click_on_field_moves_x(app_url: str, page: Any, artifacts: Any) -> None:
-    page.set_default_timeout(300_000)  # four fields of 3 heatmaps each: slow to draw on a loaded machine
+    page.set_default_timeout(120_000)  # four fields of 3 heatmaps each: slow to draw on a loaded machine
     open_via_nav(page, app_url, "Explanation fields", "fields")
     page.get_by_text("Click anywhere on a plane").wait_for()
     page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')]"
-                           ".some(el => (el._fullData || []).some(t => t.name === 'click grid'))", timeout=300_000)
+                           ".some(el => (el._fullData || []).some(t => t.name === 'click grid'))", timeout=120_000)
     before = page.evaluate(X_TRACE_JS)
     assert before == [3.0, 7.0]  # ancona-max's default input
     moved = ("(t) => { for (const el of document.querySelectorAll('.js-plotly-plot')) {"
