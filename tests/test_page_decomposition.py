@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -26,16 +27,27 @@ PAGE = "views/decomposition.py"
 
 @pytest.fixture
 def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, bytes]]:
-    """Record every file the page hands to Streamlit's media storage, by name."""
+    """Record every file the page hands to Streamlit's media storage, by name: stored files, and the
+    deferred downloads' callables, called here as a click on their button would (their file is
+    written only then)."""
     seen: dict[str, bytes] = {}
     original = MemoryMediaFileStorage.load_and_get_id
+    original_deferred = MediaFileManager.add_deferred
 
     def record(self: Any, path_or_data: Any, mimetype: str, kind: Any, filename: str | None = None) -> str:
         if filename is not None and isinstance(path_or_data, bytes):
             seen[filename] = path_or_data
         return original(self, path_or_data, mimetype, kind, filename)
 
+    def record_deferred(self: Any, data_callable: Any, mimetype: Any, coordinates: str,
+                        file_name: str | None = None, **kwargs: Any) -> str:
+        if file_name is not None:
+            data = data_callable()
+            seen[file_name] = data.encode() if isinstance(data, str) else data
+        return original_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record_deferred)
     yield seen
 
 
@@ -233,6 +245,10 @@ def test_a_cached_decomposition_says_cached() -> None:
 
 def test_units_are_named_as_on_the_editor() -> None:
     at = open_page()  # ancona-max: inputs x1, x2; hidden h1..h4; output y1
+    assert not [d for d in at.dataframe if "relevance R_j" in d.value.columns]  # folded: not built
+    for layer in (0, 1):  # open both layers' root trees
+        at.session_state[f"dec_a_tree_open_{layer}"] = True
+    at.run()
     trees = [d.value for d in at.dataframe if "relevance R_j" in d.value.columns]
     assert [list(t["neuron"]) for t in trees] == [["y1"], ["h1", "h2", "h3"]]  # h4 passes nothing on: no node
     output = next(s for s in at.selectbox if s.label == "Output")

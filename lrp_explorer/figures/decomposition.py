@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -93,7 +94,7 @@ def heat_bound(*decs: Decomposition) -> float:
     return bound or 1.0
 
 
-def heat_trace(dec: Decomposition, bound: float, coloraxis: str | None = None) -> go.Heatmap:
+def heat_trace(dec: Decomposition, bound: float, coloraxis: str | None = None) -> dict[str, Any]:
     """One heat row per level (inputs first); cells are units, text their name and relevance."""
     levels = dec.relevance_levels()
     width = max(int(r.shape[0]) for r in levels)
@@ -111,8 +112,8 @@ def heat_trace(dec: Decomposition, bound: float, coloraxis: str | None = None) -
     scale = {"coloraxis": coloraxis} if coloraxis else {
         "colorscale": HEAT_SCALE, "reversescale": True, "zmid": 0.0, "zmin": -bound, "zmax": bound,
         "colorbar": {"thickness": 10, "title": {"text": "R", "side": "top"}}}
-    return go.Heatmap(
-        z=z, x=[str(i + 1) for i in range(width)], y=level_names(len(levels)), text=text,
+    return dict(  # a trace as a dict: plotly validates it once, inside the figure
+        type="heatmap", z=z, x=[str(i + 1) for i in range(width)], y=level_names(len(levels)), text=text,
         texttemplate="%{text}", textfont={"size": 12 if width <= NAMED_CELLS else 10}, customdata=names,
         xgap=2, ygap=2,
         hovertemplate="%{customdata} in %{y}: relevance %{z:.6g}<extra></extra>", **scale,
@@ -122,37 +123,37 @@ def heat_trace(dec: Decomposition, bound: float, coloraxis: str | None = None) -
 def heat_rows(dec: Decomposition, title: str | None = None) -> go.Figure:
     """Relevance per unit, one row per level (inputs at the bottom, the output at the top)."""
     head = wrap(title or f"Relevance per unit: {title_of(dec)}", 2 * TITLE_WIDTH)
-    fig = go.Figure(heat_trace(dec, heat_bound(dec)))
-    fig.update_layout(
-        title={"text": head, "font": {"size": 14}},
-        xaxis={"title": "unit", "type": "category"}, yaxis={"title": "", "type": "category"},
-        height=90 + 40 * len(dec.widths) + title_margin(head),
-        margin={"l": 70, "r": 10, "t": title_margin(head), "b": 40},
-    )
-    return fig
+    # the layout in the constructor: plotly validates it once (updating a built figure costs several times more)
+    return go.Figure(data=[heat_trace(dec, heat_bound(dec))], layout={
+        "title": {"text": head, "font": {"size": 14}},
+        "xaxis": {"title": {"text": "unit"}, "type": "category"}, "yaxis": {"title": {"text": ""}, "type": "category"},
+        "height": 90 + 40 * len(dec.widths) + title_margin(head),
+        "margin": {"l": 70, "r": 10, "t": title_margin(head), "b": 40},
+    })
 
 
 # --- conservation ----------------------------------------------------------------------------------
 
 
-def conservation_traces(dec: Decomposition, *, showlegend: bool = True) -> list[go.BaseTraceType]:
+def conservation_traces(dec: Decomposition, *, showlegend: bool = True) -> list[dict[str, Any]]:
     """Per layer (output first): positive part, negative part, unresolved (bars) and the sum (markers)."""
     x = [f"layer {lr.layer}" for lr in dec.layers]
     pos = [lr.sum - lr.negative for lr in dec.layers]
     neg = [lr.negative for lr in dec.layers]
     unres = [lr.unresolved for lr in dec.layers]
     sums = [lr.sum for lr in dec.layers]
-    return [
-        go.Bar(name="positive part", x=x, y=pos, marker_color=[sign_colour(v) for v in pos], legendgroup="pos",
-               showlegend=showlegend, hovertemplate="%{x}: positive part %{y:.6g}<extra></extra>"),
-        go.Bar(name="negative part", x=x, y=neg, marker_color=[sign_colour(v) for v in neg], legendgroup="neg",
-               showlegend=showlegend, hovertemplate="%{x}: negative part %{y:.6g}<extra></extra>"),
-        go.Bar(name="unresolved (left at the roots)", x=x, y=unres, marker_color=UNRESOLVED.format(a=0.8),
-               legendgroup="unres", showlegend=showlegend,
-               hovertemplate="%{x}: unresolved %{y:.6g}<extra></extra>"),
-        go.Scatter(name="sum handed down", x=x, y=sums, mode="markers", legendgroup="sum",
-                   marker={"symbol": "diamond", "size": 11, "color": SUM}, showlegend=showlegend,
-                   hovertemplate="%{x}: sum %{y:.6g}<extra></extra>"),
+    common = {"showlegend": showlegend}
+    return [  # traces as dicts: plotly validates them once, inside the figure
+        dict(type="bar", name="positive part", x=x, y=pos, marker={"color": [sign_colour(v) for v in pos]},
+             legendgroup="pos", hovertemplate="%{x}: positive part %{y:.6g}<extra></extra>", **common),
+        dict(type="bar", name="negative part", x=x, y=neg, marker={"color": [sign_colour(v) for v in neg]},
+             legendgroup="neg", hovertemplate="%{x}: negative part %{y:.6g}<extra></extra>", **common),
+        dict(type="bar", name="unresolved (left at the roots)", x=x, y=unres,
+             marker={"color": UNRESOLVED.format(a=0.8)}, legendgroup="unres",
+             hovertemplate="%{x}: unresolved %{y:.6g}<extra></extra>", **common),
+        dict(type="scatter", name="sum handed down", x=x, y=sums, mode="markers", legendgroup="sum",
+             marker={"symbol": "diamond", "size": 11, "color": SUM},
+             hovertemplate="%{x}: sum %{y:.6g}<extra></extra>", **common),
     ]
 
 
@@ -160,11 +161,14 @@ def conservation_bars(dec: Decomposition, title: str | None = None) -> go.Figure
     """Per layer (output at the left): what it hands down (positive and negative parts, their sum)
     and what it leaves unresolved; the dashed line is f(x). Sum + unresolved = the layer above's sum."""
     head = wrap(title or f"Conservation per layer: {title_of(dec)}", 2 * TITLE_WIDTH)
-    fig = go.Figure(conservation_traces(dec))
-    fig.add_hline(y=dec.f_x, line_dash="dash", annotation_text=f"f(x) = {dec.f_x:.4g}")
-    fig.update_layout(
-        title={"text": head, "font": {"size": 14}}, barmode="group", yaxis={"title": "relevance"},
-        height=340 + title_margin(head), margin={"l": 60, "r": 20, "t": title_margin(head), "b": 40},
-        legend={"orientation": "h", "y": -0.15},
-    )
-    return fig
+    f_x = float(dec.f_x)
+    return go.Figure(data=conservation_traces(dec), layout={
+        "title": {"text": head, "font": {"size": 14}}, "barmode": "group", "yaxis": {"title": {"text": "relevance"}},
+        "height": 340 + title_margin(head), "margin": {"l": 60, "r": 20, "t": title_margin(head), "b": 40},
+        "legend": {"orientation": "h", "y": -0.15},
+        # the dashed line at f(x) across the plot, labelled at its right end
+        "shapes": [{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": f_x, "y1": f_x,
+                    "line": {"dash": "dash"}}],
+        "annotations": [{"text": f"f(x) = {f_x:.4g}", "xref": "x domain", "x": 1, "xanchor": "right",
+                         "yref": "y", "y": f_x, "yanchor": "bottom", "showarrow": False}],
+    })

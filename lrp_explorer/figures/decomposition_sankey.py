@@ -17,6 +17,7 @@ input units on the right).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -129,7 +130,7 @@ def _layer_links(g: _Graph, lr: LayerResult, index: dict[tuple[int, int], int], 
 
 
 def sankey_trace(dec: Decomposition, *, layer: int | None = None, merge: float = MERGE,
-                 domain: dict[str, list[float]] | None = None) -> go.Sankey:
+                 domain: dict[str, list[float]] | None = None) -> dict[str, Any]:
     """The flow of every layer (``layer=None``) or of layer ``layer`` alone."""
     steps = [lr for lr in dec.layers if layer is None or lr.layer == layer]
     if not steps:
@@ -139,8 +140,8 @@ def sankey_trace(dec: Decomposition, *, layer: int | None = None, merge: float =
     for lr in steps:
         _layer_links(g, lr, index, merge)
     xs, ys = g.positions()
-    return go.Sankey(
-        arrangement="snap", domain=domain or {},
+    return dict(  # a trace as a dict: plotly validates it once, inside the figure
+        type="sankey", arrangement="snap", domain=domain or {},
         node={"label": g.label, "color": g.colour, "pad": 6, "thickness": 14, "customdata": g.about, "x": xs, "y": ys,
               "hovertemplate": "%{customdata}: %{value:.4g} in or out<extra></extra>"},
         link={"source": g.source, "target": g.target, "value": g.value, "color": g.link_colour,
@@ -158,7 +159,6 @@ def sankey(dec: Decomposition, *, layer: int | None = None, merge: float = MERGE
            title: str | None = None) -> go.Figure:
     """Relevance flowing from the explained output (left) towards the inputs (right); see the module."""
     head = wrap(title or sankey_title(dec, layer), 2 * TITLE_WIDTH)
-    fig = go.Figure(sankey_trace(dec, layer=layer, merge=merge))
-    fig.update_layout(title={"text": head, "font": {"size": 14}}, height=460 + title_margin(head),
-                      margin={"l": 20, "r": 20, "t": title_margin(head), "b": 20})
-    return fig
+    return go.Figure(data=[sankey_trace(dec, layer=layer, merge=merge)],
+                     layout={"title": {"text": head, "font": {"size": 14}}, "height": 460 + title_margin(head),
+                             "margin": {"l": 20, "r": 20, "t": title_margin(head), "b": 20}})

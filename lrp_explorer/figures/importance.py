@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import torch
@@ -163,16 +164,17 @@ def convergence_figure(sampled: Scores, exact: Scores | None = None) -> go.Figur
     the number of permutations (log axis); exact values as dashed lines."""
     if "running_mean" not in sampled.extra:
         raise ValueError("convergence_figure needs a shapley-sampled result")
-    x = list(sampled.extra["running_permutations"])
-    mean = sampled.extra["running_mean"]
-    se = torch.nan_to_num(sampled.extra["running_stderr"], nan=0.0)
+    # NumPy arrays: plotly takes an array in one step but checks a list item by item
+    x = np.asarray(sampled.extra["running_permutations"], dtype=np.float64)
+    mean = sampled.extra["running_mean"].detach().cpu().numpy()
+    se = torch.nan_to_num(sampled.extra["running_stderr"], nan=0.0).detach().cpu().numpy()
+    band_x = np.concatenate([x, x[::-1]])
     data: list[dict] = []
     for i in range(sampled.n_units):
         color = _color(i)
-        m = mean[:, i].tolist()
-        upper = (mean[:, i] + se[:, i]).tolist()
-        lower = (mean[:, i] - se[:, i]).tolist()
-        data.append(dict(type="scatter", x=x + x[::-1], y=upper + lower[::-1], fill="toself", fillcolor=color,
+        m = mean[:, i]
+        band_y = np.concatenate([m + se[:, i], (m - se[:, i])[::-1]])
+        data.append(dict(type="scatter", x=band_x, y=band_y, fill="toself", fillcolor=color,
                          opacity=0.18, line=dict(width=0), hoverinfo="skip", showlegend=False,
                          legendgroup=unit_name(i), name=f"{unit_name(i)} ± 1 s.e."))
         data.append(dict(type="scatter", x=x, y=m, mode="lines", line=dict(color=color), name=unit_name(i),
@@ -180,7 +182,7 @@ def convergence_figure(sampled: Scores, exact: Scores | None = None) -> go.Figur
                          hovertemplate=f"{unit_name(i)}<br>%{{x}} permutations: %{{y:.6g}}<extra></extra>"))
         if exact is not None:
             value = float(exact.scores[i])
-            data.append(dict(type="scatter", x=[x[0], x[-1]], y=[value, value], mode="lines",
+            data.append(dict(type="scatter", x=[float(x[0]), float(x[-1])], y=[value, value], mode="lines",
                              line=dict(color=color, dash="dash"), legendgroup=unit_name(i),
                              name=f"{unit_name(i)} exact", showlegend=False,
                              hovertemplate=f"{unit_name(i)} exact: {value:.6g}<extra></extra>"))

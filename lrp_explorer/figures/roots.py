@@ -114,7 +114,7 @@ def _unit(names: Mapping[int, str] | None, neuron: int) -> str:
 
 
 def found_traces(res: RootResult, i: int, names: Mapping[int, str] | None, size: int,
-                  coords: Tensor | None = None) -> list[go.Scatter]:
+                  coords: Tensor | None = None) -> list[dict[str, Any]]:
     """One marker trace per kind of point the result returned (root / root of x's piece only / not a root);
     ``coords``: the points' plotted coordinates (default: their first two)."""
     label = result_label(res)
@@ -126,7 +126,8 @@ def found_traces(res: RootResult, i: int, names: Mapping[int, str] | None, size:
         if not rows or xy is None:
             continue
         text = [f"{label}, {_unit(names, found[k].neuron)}: {kind}<br>R(ã) = {found[k].relevance:.4g}" for k in rows]
-        traces.append(go.Scatter(
+        traces.append(dict(
+            type="scatter",
             x=xy[rows, 0].tolist(), y=xy[rows, 1].tolist(), mode="markers", name=f"{label}: {kind}",
             marker={"color": color(i), "size": size, "symbol": symbol, "line": {"color": color(i), "width": 2}},
             text=text, hovertemplate="%{text}<br>ã = (%{x:.4g}, %{y:.4g})<extra></extra>", unselected=KEEP_LOOK,
@@ -162,25 +163,26 @@ class Outlines:
         return len(self.polygons)
 
 
-def _region_traces(regions: Outlines, segment_pattern: str | None) -> list[go.Scatter]:
-    out = [go.Scatter(x=regions.x, y=regions.y, mode="lines", name="region boundaries", connectgaps=False,
+def _region_traces(regions: Outlines, segment_pattern: str | None) -> list[dict[str, Any]]:
+    out = [dict(type="scatter", x=regions.x, y=regions.y, mode="lines", name="region boundaries", connectgaps=False,
                       line={"color": "rgba(40,40,40,0.55)", "width": 1}, hoverinfo="skip")]
     seg = regions.polygons.get(segment_pattern) if segment_pattern is not None else None
     if seg is not None:
         closed = np.vstack([seg, seg[:1]])
-        out.append(go.Scatter(x=closed[:, 0], y=closed[:, 1], mode="lines", fill="toself",
+        out.append(dict(type="scatter", x=closed[:, 0], y=closed[:, 1], mode="lines", fill="toself",
                               name="x's segment", line={"color": "black", "width": 3},
                               fillcolor="rgba(255,215,0,0.18)", hoverinfo="skip"))
     return out
 
 
 def _heat_trace(heat: tuple[Sequence[float], Sequence[float], Tensor | np.ndarray], label: str,
-                axis_titles: tuple[str, str]) -> go.Heatmap:
+                axis_titles: tuple[str, str]) -> dict[str, Any]:
     xs, ys, z = heat
     zt = torch.as_tensor(z, dtype=DTYPE)
     zmax = float(zt.abs().max()) if zt.numel() else 1.0
     # NumPy arrays: Plotly validates and sends them as typed arrays, ten times faster than lists
-    return go.Heatmap(
+    return dict(
+        type="heatmap",
         x=np.asarray(xs, dtype=float), y=np.asarray(ys, dtype=float), z=zt.numpy(), name=label, colorscale="RdBu_r", zmid=0.0, zmin=-zmax, zmax=zmax,
         colorbar={"title": {"text": label, "side": "right"}, "len": 0.75, "thickness": 12},
         hovertemplate=f"{axis_titles[0]}=%{{x:.3f}}<br>{axis_titles[1]}=%{{y:.3f}}<br>{label}=%{{z:.4g}}<extra></extra>",
@@ -188,7 +190,7 @@ def _heat_trace(heat: tuple[Sequence[float], Sequence[float], Tensor | np.ndarra
 
 
 def _search_trace(point: Sequence[float], lines: Tensor, box: Sequence[float], label: str,
-                  color: str) -> go.Scatter | None:
+                  color: str) -> dict[str, Any] | None:
     lx: list[float | None] = []
     ly: list[float | None] = []
     for d in torch.as_tensor(lines, dtype=DTYPE).reshape(-1, 2):
@@ -198,12 +200,13 @@ def _search_trace(point: Sequence[float], lines: Tensor, box: Sequence[float], l
             ly.extend([*seg_xy[1], None])
     if not lx:
         return None
-    return go.Scatter(x=lx, y=ly, mode="lines", name=f"{label}: search line",
+    return dict(type="scatter", x=lx, y=ly, mode="lines", name=f"{label}: search line",
                       line={"color": color, "width": 2, "dash": "dash"}, hoverinfo="skip")
 
 
-def x_trace(point: Sequence[float]) -> go.Scatter:
-    return go.Scatter(
+def x_trace(point: Sequence[float]) -> dict[str, Any]:
+    return dict(
+            type="scatter",
         x=[float(point[0])], y=[float(point[1])], mode="markers", name="x",
         marker={"color": "gold", "size": 15, "symbol": "star", "line": {"color": "black", "width": 1.5}},
         hovertemplate="x = (%{x:.4g}, %{y:.4g})<extra></extra>", unselected=KEEP_LOOK,
@@ -211,7 +214,7 @@ def x_trace(point: Sequence[float]) -> go.Scatter:
 
 
 def _grid_trace(grid: tuple[Sequence[float], Sequence[float]], values: Sequence[float] | None,
-                label: str) -> go.Scatter:
+                label: str) -> dict[str, Any]:
     """Invisible markers that catch clicks (and hovers, showing the heat value there)."""
     gx, gy = grid
     extra: dict[str, Any] = {}
@@ -222,7 +225,7 @@ def _grid_trace(grid: tuple[Sequence[float], Sequence[float]], values: Sequence[
     hidden = {"marker": {"opacity": 0.0}}
     # size 6 (radius 3, Plotly's least hover radius): the marker nearest the pointer wins a click;
     # bigger markers overlap their neighbours' hover areas and tie with them
-    return go.Scatter(x=np.asarray(gx, dtype=float), y=np.asarray(gy, dtype=float), mode="markers",
+    return dict(type="scatter", x=np.asarray(gx, dtype=float), y=np.asarray(gy, dtype=float), mode="markers",
                       name=GRID_NAME, showlegend=False,
                       marker={"color": "rgba(0,0,0,0)", "size": 6, "opacity": 0.0}, selected=hidden,
                       unselected=hidden, hovertemplate=template + "<extra></extra>", **extra)
@@ -256,21 +259,22 @@ def plane_figure(
     ``region boundaries``, ``x's segment``, ``click grid``, ``<label>: <samples>``,
     ``<label>: search line``, ``<label>: root`` (and the other :func:`outcome` kinds), ``x``.
     """
-    fig = go.Figure()
+    traces: list[Any] = []
     if isinstance(regions, RegionSet):
         regions = Outlines.of(regions)
     if box is None and regions is not None:
         box = regions.box
     if heat is not None:
-        fig.add_trace(_heat_trace(heat, heat_label, axis_titles))
+        traces.append(_heat_trace(heat, heat_label, axis_titles))
     if regions is not None:
-        fig.add_traces(_region_traces(regions, segment_pattern))
+        traces.extend(_region_traces(regions, segment_pattern))
     if grid is not None:  # under the points, so a click on a root or x hits that point first
-        fig.add_trace(_grid_trace(grid, grid_values, heat_label))
+        traces.append(_grid_trace(grid, grid_values, heat_label))
     for i, res in enumerate(results):
         samples = thin(res.samples, max_samples)
         if samples is not None and samples.shape[1] == 2:
-            fig.add_trace(go.Scatter(
+            traces.append(dict(
+            type="scatter",
                 x=samples[:, 0].numpy(), y=samples[:, 1].numpy(), mode="markers",
                 name=f"{result_label(res)}: {samples_name(res)}", hoverinfo="skip",
                 marker={"color": color(i), "size": 4, "opacity": 0.35}, unselected={"marker": {"opacity": 0.35}},
@@ -278,12 +282,12 @@ def plane_figure(
         if search_lines and i in search_lines and box is not None:
             line = _search_trace(point, search_lines[i], box, result_label(res), color(i))
             if line is not None:
-                fig.add_trace(line)
+                traces.append(line)
         if res.roots and res.roots[0].gradient.shape[0] == 2:
-            fig.add_traces(found_traces(res, i, unit_names, 13))
-    fig.add_trace(x_trace(point))
-    fig.update_layout(**_plane_layout(box, axis_titles, height))
-    return fig
+            traces.extend(found_traces(res, i, unit_names, 13))
+    traces.append(x_trace(point))
+    # every trace and the layout in one constructor: plotly validates each once
+    return go.Figure(data=traces, layout=_plane_layout(box, axis_titles, height))
 
 
 def _plane_layout(box: Sequence[float] | None, axis_titles: tuple[str, str], height: int) -> dict[str, Any]:

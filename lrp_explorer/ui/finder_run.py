@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import streamlit as st
 import torch
 
 from lrp_core.errors import LRPError
 from lrp_core.roots import FINDERS, RootProblem, RootResult
+from lrp_explorer.ui.memo import session_memo
 from lrp_explorer.ui.progress import progress_bar
 from lrp_explorer.ui.roots_tables import Found
 
@@ -37,7 +37,7 @@ class Job:
     seed: int | None = None
 
 
-@st.cache_data(max_entries=48, show_spinner=False)
+@session_memo(48)
 def _found(digest: str, layer: int, explained: str, point: tuple[float, ...], finder: str, params: str,
            seed: int | None, _problem: RootProblem, _fresh: list[bool]) -> RootResult:
     """One finder's result (keyed by every argument but the unhashed problem, which they determine)."""

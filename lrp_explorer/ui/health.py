@@ -15,9 +15,10 @@ import streamlit as st
 from lrp_core import guards
 from lrp_core.errors import LRPError
 from lrp_core.network import Network
+from lrp_explorer.ui.memo import session_memo
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@session_memo(64)
 def _flags(digest: str, _net: Network, x: tuple[float, ...]) -> tuple[guards.Flag, ...] | str:
     """The numerical health notes of the network at x (or why they could not be computed)."""
     try:

@@ -33,6 +33,7 @@ from lrp_core.presets import MAX_DATASET_SIZE, default_dataset
 from lrp_core.toydata import TOY_SETS, preset_data, toy_dataset
 from lrp_explorer.figures.training import data_scatter
 from lrp_explorer.ui import page
+from lrp_explorer.ui.memo import session_memo
 from lrp_explorer.ui.numbox import number_box
 from lrp_explorer.ui.settings import persisted
 
@@ -170,7 +171,7 @@ def data_controls(net: Network, preset: str | None, matched: bool, notices: Any)
     return data
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@session_memo(16)
 def _scatter(key: str, _X: torch.Tensor, _y: torch.Tensor) -> go.Figure:
     return data_scatter(_X.numpy(), _y.numpy(), title="the data (colour: target)")
 

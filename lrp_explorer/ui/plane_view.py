@@ -25,6 +25,7 @@ from lrp_core.regions import linear_regions
 from lrp_core.roots import FINDERS, RootProblem, RootResult
 from lrp_explorer.figures.roots import Outlines, plane_figure
 from lrp_explorer.ui import page
+from lrp_explorer.ui.memo import session_memo
 from lrp_explorer.ui.selection import on_click, snap_grid
 
 DTYPE = torch.float64
@@ -46,7 +47,7 @@ class Plane:
         return pts if self.slice is None else self.slice.embed(pts)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@session_memo(32)
 def _regions(digest: str, box: Box, start: int, stop: int, slice_key: str, _net: Network,
              _slice: Slice | None) -> Outlines | str:
     """The outlines of the linear regions of layers start..stop-1 in the box (on the slice), or why
@@ -57,7 +58,7 @@ def _regions(digest: str, box: Box, start: int, stop: int, slice_key: str, _net:
         return str(exc)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@session_memo(32)
 def _heat(digest: str, explained: str, box: Box, neuron: int, slice_key: str, clickable: bool,
           _problem: RootProblem, _plane: Plane) -> tuple[tuple[list[float], list[float], np.ndarray], list[float]]:
     """R of explained neuron ``neuron`` on a grid over the box, and (``clickable``) at the click markers

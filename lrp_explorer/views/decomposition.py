@@ -28,6 +28,7 @@ from lrp_explorer.how.decomposition import how
 from lrp_explorer.ui import decomposition_tables as tables
 from lrp_explorer.ui import health, page, state, step_through
 from lrp_explorer.ui.finder_picker import finder_select, finder_spec, is_random
+from lrp_explorer.ui.memo import session_memo
 from lrp_explorer.ui.numbox import number_box
 from lrp_explorer.ui.point_input import point_inputs
 from lrp_explorer.ui.progress import progress_bar
@@ -54,7 +55,7 @@ class Choice:
 # --- cached computations ---------------------------------------------------------------------------
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@session_memo(64)
 def _run(digest: str, _net: Network, x: tuple[float, ...], output: int, mode: str, settings: str,
          _spec: FinderSpec, _per_layer: dict[int, FinderSpec], seed: int, _ran: list[bool]) -> Decomposition:
     """One decomposition, cached by the network's digest and every setting; ``_ran`` records that it ran
@@ -64,7 +65,7 @@ def _run(digest: str, _net: Network, x: tuple[float, ...], output: int, mode: st
         return decompose(_net, x, output, mode=mode, spec=_spec, per_layer=_per_layer, seed=seed, progress=tick)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@session_memo(16)
 def _neighbours(digest: str, _net: Network, x: tuple[float, ...], output: int, settings: str,
                 _spec: FinderSpec, _per_layer: dict[int, FinderSpec], n: int, radius: float,
                 seed: int, _ran: list[bool]) -> dict[str, Any]:
@@ -253,10 +254,11 @@ def _tables(results: list[tuple[str, Decomposition, bool]]) -> None:
 
 
 def _downloads(dec: Decomposition) -> None:
+    """The files are written when a button is clicked (deferred), not on every tweak."""
     d1, d2 = st.columns(2)
-    d1.download_button("Download CSV (the tree, flat)", tables.tree_frame(dec).to_csv(index=False),
+    d1.download_button("Download CSV (the tree, flat)", lambda: tables.tree_frame(dec).to_csv(index=False),
                        file_name=f"decomposition-{dec.mode}.csv", mime="text/csv", key="dec_dl_csv", on_click="ignore")
-    d2.download_button("Download JSON", json.dumps(dec.to_full_json(), indent=1),
+    d2.download_button("Download JSON", lambda: json.dumps(dec.to_full_json(), indent=1),
                        file_name=f"decomposition-{dec.mode}.json", mime="application/json", key="dec_dl_json", on_click="ignore")
 
 

@@ -16,6 +16,7 @@ from lrp_core.presets import PRESETS, get_preset, matching_preset
 from lrp_explorer.figures.network import PlaneGrid, network_diagram, output_grid, plane_box, plane_heatmap
 from lrp_explorer.how.editor import how
 from lrp_explorer.ui import health, page, state
+from lrp_explorer.ui.memo import session_memo
 from lrp_explorer.ui.tables import (
     apply_edits,
     layer_table,
@@ -27,7 +28,7 @@ from lrp_explorer.ui.tables import (
 )
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@session_memo(32)
 def _grid(digest: str, _net: Network, box: tuple[float, float]) -> PlaneGrid:
     return output_grid(_net, box)
 

@@ -19,8 +19,7 @@ from lrp_core.importance import (
     PruningCurve,
     Scores,
     attribute,
-    make_game,
-    pruning_curve,
+    pruning_curves,
     scores_csv,
 )
 from lrp_core.importance.game import loss_value
@@ -38,6 +37,7 @@ from lrp_explorer.figures.importance import (
 from lrp_explorer.how.importance import how
 from lrp_explorer.ui import health, page, state, train_prune
 from lrp_explorer.ui.importance_data import PageData, data_controls, scatter
+from lrp_explorer.ui.memo import session_memo
 from lrp_explorer.ui.numbox import number_box
 from lrp_explorer.ui.progress import progress_bar
 from lrp_explorer.ui.settings import persisted
@@ -48,7 +48,7 @@ LEAD = "Which hidden units could be removed? The methods disagree: tweak a weigh
 # --- cached computations ---------------------------------------------------------------------
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@session_memo(64)
 def _scores(digest: str, _net: Network, data_key: str, _X: torch.Tensor, _y: torch.Tensor, layer: int,
             loss: str, method: str, seed: int, samples: int, opts: tuple[tuple[str, str], ...] = ()) -> Scores:
     """One method's scores, with a progress bar while it runs. Only a finished run is cached: a run
@@ -58,14 +58,15 @@ def _scores(digest: str, _net: Network, data_key: str, _X: torch.Tensor, _y: tor
                          options={method: dict(opts)}, progress=tick)[0]
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _curve(digest: str, _net: Network, data_key: str, _X: torch.Tensor, _y: torch.Tensor, layer: int,
-           loss: str, method: str, order_key: str, _result: Scores) -> PruningCurve:
-    """Keyed by ``order_key``: everything the result's ranking depends on besides the other arguments."""
-    return pruning_curve(make_game(_net, _X, _y, layer=layer, loss=loss), _result)
+@session_memo(64)
+def _curves(digest: str, _net: Network, data_key: str, _X: torch.Tensor, _y: torch.Tensor, layer: int,
+            loss: str, order_keys: tuple[str, ...], _results: list[Scores]) -> list[PruningCurve]:
+    """Every result's pruning curve on one game; keyed by ``order_keys``: everything each result's
+    ranking depends on besides the other arguments."""
+    return pruning_curves(_net, _X, _y, _results, layer=layer, loss=loss)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@session_memo(64)
 def _loss(digest: str, _net: Network, data_key: str, _X: torch.Tensor, _y: torch.Tensor, loss: str) -> float:
     """The unpruned network's loss on the data."""
     return float(loss_value(_net(_X), _y, loss))
@@ -148,8 +149,8 @@ def _details(net: Network, data: PageData, results: list[Scores], layer: int, lo
     left, right = st.columns(2)
     page.chart(rank_figure(results), key="imp_ranks", where=left)
     try:
-        curves = [_curve(net.digest, net, data.key, data.X, data.y, layer, loss, r.method,
-                         f"{r.method}:{sorted(r.params.items())}", r) for r in results]
+        curves = _curves(net.digest, net, data.key, data.X, data.y, layer, loss,
+                         tuple(f"{r.method}:{sorted(r.params.items())}" for r in results), results)
         page.chart(pruning_figure(curves), key="imp_prune", where=right)
         right.caption("Remove units from least to most important by each method's ranking; a good ranking keeps "
                       "the loss low for longer. k = 0 is the unpruned network, k = n removes the whole layer.")
