@@ -181,6 +181,19 @@ def page_charts(at: AppTest) -> list[Any]:
     return [c for c in at.get("plotly_chart") if not str(getattr(c, "key", "") or "").startswith("tweak")]
 
 
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """Select the lazy ``st.tabs`` ``key``'s tab ``label`` (only the open tab's content is computed) and rerun."""
+    if at.session_state[key] != label:
+        at.session_state[key] = label
+        at.run()
+    return at
+
+
+def importance_numbers(at: AppTest) -> Any:
+    """The importance page's scores table (its "Scores as numbers" tab opened first)."""
+    return open_tab(at, "imp_details", "Scores as numbers").dataframe[0].value
+
+
 @pytest.fixture(scope="module")
 def dtd() -> Any:
     """The DTD study's network (dtd-mlp)."""

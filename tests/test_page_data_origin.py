@@ -10,7 +10,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from lrp_explorer.ui.tables import table_key
-from tests.conftest import open_app_page
+from tests.conftest import importance_numbers, open_app_page
 
 PAGE = "views/importance.py"
 EDITOR = "views/editor.py"
@@ -27,7 +27,7 @@ def _edit_h1(at: AppTest) -> None:
 
 def _numbers(at: AppTest) -> tuple[str, dict[str, list[float]]]:
     caption = next(c.value for c in at.caption if c.value.startswith("Data:"))
-    frame = at.dataframe[0].value
+    frame = importance_numbers(at)
     return caption, {str(c): [float(v) for v in frame[c]] for c in frame.columns}
 
 

@@ -25,9 +25,17 @@ from streamlit.testing.v1 import AppTest
 from lrp_core.importance import MAX_WORK
 from lrp_core.presets import get_preset
 from lrp_explorer.ui.tables import table_key
-from tests.conftest import open_app_page, open_via_nav, page_charts, wait_for_app
+from tests.conftest import (
+    importance_numbers,
+    open_app_page,
+    open_tab,
+    open_via_nav,
+    page_charts,
+    wait_for_app,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
+DETAILS = ("Ranks and pruning curves", "Shapley convergence", "Scores as numbers")  # the page's detail tabs
 # dtd-mlp, layer 0 (10 units, tail 3·10·10 + 10·2 multiply-adds, + 10 mask products), 100 data points:
 # the largest even permutation count under the cap (work = P · 9 · 100 · 330)
 DTD_MAX_PERMS = int(MAX_WORK // (9 * 100 * 330)) // 2 * 2
@@ -39,7 +47,7 @@ def open_page() -> AppTest:
 
 
 def scores(at: AppTest) -> dict[str, list[float]]:
-    frame = at.dataframe[0].value
+    frame = importance_numbers(at)
     return {str(c): [float(v) for v in frame[c]] for c in frame.columns}
 
 
@@ -61,8 +69,15 @@ def test_default_page_shows_fig1(base: AppTest) -> None:
     assert s["APoZ (1 − fraction of zeros)"][3] == 1.0  # APoZ calls the useless unit busy
     text = " ".join(str(m.value) for m in at.markdown)
     assert "**Shapley (exact)** would prune **h4** first" in text
-    assert [c.key for c in page_charts(at)] == ["imp_scatter", "imp_bars", "imp_ranks", "imp_prune", "imp_conv"]
     assert any(b.proto.label.startswith("Download all scores") for b in at.get("download_button"))
+    # the details are tabs, and only the open tab's plots are built
+    assert [t.label for t in at.tabs] == list(DETAILS)
+    assert [c.key for c in page_charts(at)] == ["imp_scatter", "imp_bars"]
+    assert [c.key for c in page_charts(open_tab(at, "imp_details", DETAILS[0]))] == [
+        "imp_scatter", "imp_bars", "imp_ranks", "imp_prune"]
+    assert [c.key for c in page_charts(open_tab(at, "imp_details", DETAILS[1]))] == [
+        "imp_scatter", "imp_bars", "imp_conv"]
+    assert not at.get("download_button")  # the numbers' tab is closed: its file is not written
 
 
 def test_choose_methods_and_loss() -> None:
@@ -70,7 +85,7 @@ def test_choose_methods_and_loss() -> None:
     at.pills(key="imp_methods").set_value(["apoz", "leave-one-out"])
     at.run()
     assert list(scores(at)) == ["APoZ (1 − fraction of zeros)", "Leave-one-out"]
-    assert "imp_conv" not in [c.key for c in page_charts(at)]  # no sampled Shapley: no convergence plot
+    assert "Shapley convergence" not in [t.label for t in at.tabs]  # no sampled Shapley: no convergence plot
     mse = scores(at)["Leave-one-out"]
     at.radio(key="imp_loss").set_value("l1")
     at.run()
@@ -180,7 +195,8 @@ def test_overflowing_network_shows_one_error_and_keeps_the_page_usable() -> None
     at.radio(key="imp_loss").set_value("l1")  # the L1 loss stays finite: everything works again
     at.run()
     assert not at.exception and not errors(at)
-    assert len(scores(at)) == 10 and "imp_conv" in [c.key for c in page_charts(at)]  # 9 methods + s.e.
+    assert len(scores(at)) == 10  # 9 methods + s.e.
+    assert "imp_conv" in [c.key for c in page_charts(open_tab(at, "imp_details", DETAILS[1]))]
 
 
 def test_too_much_shapley_work_is_refused_and_lower_settings_work() -> None:

@@ -8,13 +8,13 @@ from streamlit.testing.v1 import AppTest
 from lrp_core.importance import attribute
 from lrp_core.presets import get_preset
 from lrp_core.toydata import preset_data, toy_dataset
-from tests.conftest import open_app_page, page_charts
+from tests.conftest import importance_numbers, open_app_page, page_charts
 
 PAGE = "views/importance.py"
 
 
 def scores(at: AppTest) -> dict[str, list[float]]:
-    frame = at.dataframe[0].value
+    frame = importance_numbers(at)
     return {str(c): [float(v) for v in frame[c]] for c in frame.columns}
 
 

@@ -143,9 +143,34 @@ def _main(net: Network, results: list[Scores], data: PageData, loss: str) -> Non
     words.caption(f"Data: {data.text}.")
 
 
+#: the tabs under the main plot; only the open one is computed (a tweak reruns the page)
+DETAILS = ("Ranks and pruning curves", "Shapley convergence", "Scores as numbers")
+
+
 def _details(net: Network, data: PageData, results: list[Scores], layer: int, loss: str) -> None:
-    """Ranks and pruning curves, convergence, the numbers, then train or prune on demand."""
+    """Ranks and pruning curves, convergence and the numbers in tabs, then train or prune on demand."""
     by_method = {r.method: r for r in results}
+    sampled = by_method.get("shapley-sampled")
+    labels = [t for t in DETAILS if sampled is not None or t != "Shapley convergence"]
+    tabs = dict(zip(labels, st.tabs(labels, key="imp_details", on_change="rerun"), strict=True))
+    if tabs[DETAILS[0]].open:
+        with tabs[DETAILS[0]]:
+            _ranks_and_curves(net, data, results, layer, loss)
+    if sampled is not None and tabs[DETAILS[1]].open:
+        with tabs[DETAILS[1]]:
+            _convergence(net, data, sampled, by_method.get("shapley-exact"), layer, loss)
+    if tabs[DETAILS[2]].open:
+        with tabs[DETAILS[2]]:
+            _table(results)
+    action = st.segmented_control("Change the network", ["Train it on these data", "Prune it by a ranking"],
+                                  key="imp_action", help="each is one edit: Undo brings the old network back")
+    if action == "Train it on these data":
+        train_prune.train_panel(net, data.X, data.y, key="imp_train")
+    elif action == "Prune it by a ranking":
+        train_prune.prune_panel(net, data.X, data.y, results, layer=layer, loss=loss, key="imp_prune_units")
+
+
+def _ranks_and_curves(net: Network, data: PageData, results: list[Scores], layer: int, loss: str) -> None:
     left, right = st.columns(2)
     page.chart(rank_figure(results), key="imp_ranks", where=left)
     try:
@@ -156,16 +181,6 @@ def _details(net: Network, data: PageData, results: list[Scores], layer: int, lo
                       "the loss low for longer. k = 0 is the unpruned network, k = n removes the whole layer.")
     except LRPError as exc:
         right.error(f"Pruning curves: {exc}")
-    sampled = by_method.get("shapley-sampled")
-    if sampled is not None:
-        _convergence(net, data, sampled, by_method.get("shapley-exact"), layer, loss)
-    _table(results)
-    action = st.segmented_control("Change the network", ["Train it on these data", "Prune it by a ranking"],
-                                  key="imp_action", help="each is one edit: Undo brings the old network back")
-    if action == "Train it on these data":
-        train_prune.train_panel(net, data.X, data.y, key="imp_train")
-    elif action == "Prune it by a ranking":
-        train_prune.prune_panel(net, data.X, data.y, results, layer=layer, loss=loss, key="imp_prune_units")
 
 
 def _convergence(net: Network, data: PageData, sampled: Scores, exact: Scores | None, layer: int,
@@ -185,18 +200,17 @@ def _convergence(net: Network, data: PageData, sampled: Scores, exact: Scores | 
 
 
 def _table(results: list[Scores]) -> None:
-    with st.expander("Scores as numbers", icon=":material/table:"):
-        frame = scores_frame(results)
-        st.dataframe(frame, key="imp_table",
-                     column_config={c: st.column_config.NumberColumn(c, format="%.6g") for c in frame.columns})
-        for r in results:
-            if "efficiency_error" in r.extra:
-                st.caption(f"{method_label(r.method)}: Σφ = {float(r.scores.sum()):.10g}, v(N) = "
-                           f"{r.extra['v_full']:.10g} (efficiency error {r.extra['efficiency_error']:.1e}).")
-        st.caption("Time per method (first run; later runs come from the cache): "
-                   + ", ".join(f"{method_label(r.method)} {r.seconds * 1000:.1f} ms" for r in results))
-        st.download_button("Download all scores (CSV)", scores_csv(results), file_name="importance.csv",
-                           mime="text/csv", key="imp_download", on_click="ignore")
+    frame = scores_frame(results)
+    st.dataframe(frame, key="imp_table",
+                 column_config={c: st.column_config.NumberColumn(c, format="%.6g") for c in frame.columns})
+    for r in results:
+        if "efficiency_error" in r.extra:
+            st.caption(f"{method_label(r.method)}: Σφ = {float(r.scores.sum()):.10g}, v(N) = "
+                       f"{r.extra['v_full']:.10g} (efficiency error {r.extra['efficiency_error']:.1e}).")
+    st.caption("Time per method (first run; later runs come from the cache): "
+               + ", ".join(f"{method_label(r.method)} {r.seconds * 1000:.1f} ms" for r in results))
+    st.download_button("Download all scores (CSV)", scores_csv(results), file_name="importance.csv",
+                       mime="text/csv", key="imp_download", on_click="ignore")
 
 
 # --- page -----------------------------------------------------------------------------------------
