@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -179,6 +181,32 @@ def open_via_nav(pg: Any, app_url: str, link: str, path: str) -> None:
 def page_charts(at: AppTest) -> list[Any]:
     """The page's own Plotly charts (the live-loop tweak panel's diagram, keys ``tweak…``, left out)."""
     return [c for c in at.get("plotly_chart") if not str(getattr(c, "key", "") or "").startswith("tweak")]
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, bytes]]:
+    """Record every file the page hands to Streamlit's media storage, by name: stored files, and the
+    deferred downloads' callables, called here as a click on their button would (their file is
+    written only then)."""
+    seen: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+    original_deferred = MediaFileManager.add_deferred
+
+    def record(self: Any, path_or_data: Any, mimetype: str, kind: Any, filename: str | None = None) -> str:
+        if filename is not None and isinstance(path_or_data, bytes):
+            seen[filename] = path_or_data
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    def record_deferred(self: Any, data_callable: Any, mimetype: Any, coordinates: str,
+                        file_name: str | None = None, **kwargs: Any) -> str:
+        if file_name is not None:
+            data = data_callable()
+            seen[file_name] = data.encode() if isinstance(data, str) else data
+        return original_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record_deferred)
+    yield seen
 
 
 def open_tab(at: AppTest, key: str, label: str) -> AppTest:

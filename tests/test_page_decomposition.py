@@ -7,13 +7,10 @@ import io
 import json
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
 import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from lrp_core.decompose import FinderSpec, decompose
@@ -23,32 +20,6 @@ from lrp_explorer.ui.decomposition_tables import tree_frame
 from tests.conftest import open_app_page, page_charts
 
 PAGE = "views/decomposition.py"
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, bytes]]:
-    """Record every file the page hands to Streamlit's media storage, by name: stored files, and the
-    deferred downloads' callables, called here as a click on their button would (their file is
-    written only then)."""
-    seen: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-    original_deferred = MediaFileManager.add_deferred
-
-    def record(self: Any, path_or_data: Any, mimetype: str, kind: Any, filename: str | None = None) -> str:
-        if filename is not None and isinstance(path_or_data, bytes):
-            seen[filename] = path_or_data
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    def record_deferred(self: Any, data_callable: Any, mimetype: Any, coordinates: str,
-                        file_name: str | None = None, **kwargs: Any) -> str:
-        if file_name is not None:
-            data = data_callable()
-            seen[file_name] = data.encode() if isinstance(data, str) else data
-        return original_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
-    monkeypatch.setattr(MediaFileManager, "add_deferred", record_deferred)
-    yield seen
 
 
 def open_page() -> AppTest:
@@ -286,3 +257,18 @@ def test_finder_parameters_survive_a_switch_and_old_links_still_set_them() -> No
     old = open_app_page(PAGE, query=link)
     assert old.selectbox(key="dec_a_finder").value == "mcmc"
     assert old.number_input(key="dec_a_mcmc_n_chains").value == 7
+
+
+def test_an_open_root_tree_stays_open_while_weights_move() -> None:
+    at = open_page()  # ancona-max
+    at.session_state["dec_a_tree_open_0"] = True
+    at.run()
+
+    def tree_units() -> list[list[str]]:
+        return [list(d.value["neuron"]) for d in at.dataframe if "relevance R_j" in d.value.columns]
+
+    assert tree_units() == [["h1", "h2", "h3"]]  # layer 0's tree only: layer 1's is folded
+    before = at.session_state["lrp_network"].digest
+    at.number_input(key="tweak_value").set_value(0.7).run()  # a tweak changes the network and its sums
+    assert at.session_state["lrp_network"].digest != before
+    assert len(tree_units()) == 1 and at.session_state["dec_a_tree_open_0"] is True

@@ -35,7 +35,7 @@ from tests.conftest import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-DETAILS = ("Ranks and pruning curves", "Shapley convergence", "Scores as numbers")  # the page's detail tabs
+DETAILS = ("Ranks", "Pruning curves", "Shapley convergence", "Scores as numbers")  # the page's detail tabs
 # dtd-mlp, layer 0 (10 units, tail 3·10·10 + 10·2 multiply-adds, + 10 mask products), 100 data points:
 # the largest even permutation count under the cap (work = P · 9 · 100 · 330)
 DTD_MAX_PERMS = int(MAX_WORK // (9 * 100 * 330)) // 2 * 2
@@ -73,10 +73,8 @@ def test_default_page_shows_fig1(base: AppTest) -> None:
     # the details are tabs, and only the open tab's plots are built
     assert [t.label for t in at.tabs] == list(DETAILS)
     assert [c.key for c in page_charts(at)] == ["imp_scatter", "imp_bars"]
-    assert [c.key for c in page_charts(open_tab(at, "imp_details", DETAILS[0]))] == [
-        "imp_scatter", "imp_bars", "imp_ranks", "imp_prune"]
-    assert [c.key for c in page_charts(open_tab(at, "imp_details", DETAILS[1]))] == [
-        "imp_scatter", "imp_bars", "imp_conv"]
+    for tab, key in zip(DETAILS[:3], ("imp_ranks", "imp_prune", "imp_conv"), strict=True):
+        assert [c.key for c in page_charts(open_tab(at, "imp_details", tab))] == ["imp_scatter", "imp_bars", key]
     assert not at.get("download_button")  # the numbers' tab is closed: its file is not written
 
 
@@ -85,7 +83,9 @@ def test_choose_methods_and_loss() -> None:
     at.pills(key="imp_methods").set_value(["apoz", "leave-one-out"])
     at.run()
     assert list(scores(at)) == ["APoZ (1 − fraction of zeros)", "Leave-one-out"]
-    assert "Shapley convergence" not in [t.label for t in at.tabs]  # no sampled Shapley: no convergence plot
+    open_tab(at, "imp_details", "Shapley convergence")  # no sampled Shapley: no convergence plot, a hint
+    assert "imp_conv" not in [c.key for c in page_charts(at)]
+    assert any("Choose Shapley (sampled)" in i.value for i in at.info)
     mse = scores(at)["Leave-one-out"]
     at.radio(key="imp_loss").set_value("l1")
     at.run()
@@ -181,6 +181,7 @@ def test_overflowing_network_shows_one_error_and_keeps_the_page_usable() -> None
     at.session_state["lrp_network"] = deep
     at.session_state["lrp_rev"] = int(at.session_state["lrp_rev"]) + 1
     at.session_state["imp_upload"] = ("ones.csv", b"x1,x2,y\n0.5,0.25,1\n1,0,1\n0.2,0.9,1\n")
+    at.session_state["imp_details"] = "Pruning curves"  # the tab that shows the curves' error
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     errs = errors(at)
@@ -196,7 +197,7 @@ def test_overflowing_network_shows_one_error_and_keeps_the_page_usable() -> None
     at.run()
     assert not at.exception and not errors(at)
     assert len(scores(at)) == 10  # 9 methods + s.e.
-    assert "imp_conv" in [c.key for c in page_charts(open_tab(at, "imp_details", DETAILS[1]))]
+    assert "imp_conv" in [c.key for c in page_charts(open_tab(at, "imp_details", DETAILS[2]))]
 
 
 def test_too_much_shapley_work_is_refused_and_lower_settings_work() -> None:
@@ -252,3 +253,13 @@ def test_browser_renders_charts_and_downloads_csv(app_url: str, page: Any, artif
     assert len(rows) == 9 * 4
     exact_h4 = next(r for r in rows if r["method"] == "shapley-exact" and r["unit"] == "4")
     assert abs(float(exact_h4["score"])) <= 1e-12
+
+
+def test_the_open_detail_tab_stays_open_while_weights_move_and_methods_change() -> None:
+    at = open_tab(open_page(), "imp_details", "Pruning curves")
+    assert "imp_prune" in [c.key for c in page_charts(at)]
+    before = at.session_state["lrp_network"].digest
+    at.number_input(key="tweak_value").set_value(0.3).run()  # unit 4's output weight leaves 0
+    assert at.session_state["lrp_network"].digest != before
+    at.pills(key="imp_methods").set_value(["apoz", "leave-one-out"]).run()  # no sampled Shapley now
+    assert [c.key for c in page_charts(at)][-1] == "imp_prune" and at.session_state["imp_details"] == "Pruning curves"

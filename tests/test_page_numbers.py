@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import open_app_page
+from tests.conftest import importance_numbers, open_app_page
 
 PAGE = "views/importance.py"
 
@@ -23,7 +23,7 @@ def test_data_size_in_scientific_notation_is_taken_exactly() -> None:
 
 def test_out_of_range_and_malformed_numbers_are_refused_beside_the_field() -> None:
     at = open_app_page(PAGE)
-    before = at.dataframe[0].value.copy()
+    before = importance_numbers(at).copy()
     for key, text, words in (("imp_n", "1e9", "from 1 to 100,000"), ("imp_seed", "1e20", "from 0 to"),
                              ("imp_n", "1,5", "decimal comma"), ("imp_seed", "2.5", "whole number")):
         at.text_input(key=key).set_value(text).run()
@@ -31,6 +31,6 @@ def test_out_of_range_and_malformed_numbers_are_refused_beside_the_field() -> No
         msgs = [e.value for e in at.error]
         assert any(words in m and "Nothing was changed" in m for m in msgs), (text, msgs)
         assert "100 samples, seed 0" in _data_caption(at), text
-        assert at.dataframe[0].value.equals(before)
+        assert importance_numbers(at).equals(before)
         at.text_input(key=key).set_value("100" if key == "imp_n" else "0").run()
         assert not at.error

@@ -57,6 +57,18 @@ def test_two_input_network_plane_and_diagnostics() -> None:
     assert len(at.get("download_button")) == 2
 
 
+def test_downloads_hold_the_diagnostics(downloads: dict[str, bytes]) -> None:
+    """The files are written on a click (deferred): what a click gets is the page's results."""
+    at = open_page()
+    shown = list(at.dataframe[0].value["finder"])  # e.g. rule z+, mcmc, exact
+    got = json.loads(downloads["roots.json"])
+    assert got["digest"] == at.session_state["lrp_network"].digest
+    assert [r["finder"] for r in got["results"]] == [label.split(" ")[0] for label in shown]
+    rows = downloads["roots.csv"].decode().strip().splitlines()
+    assert rows[0].startswith("finder,neuron,root_1")
+    assert {row.split(",")[0] for row in rows[1:]} == set(shown)
+
+
 def test_choose_finder_and_rule() -> None:
     at = open_page()
     r = rev(at)

@@ -21,7 +21,7 @@ from lrp_core.network import Network
 from lrp_core.presets import default_input, get_preset
 from lrp_core.urlstate import decode_network
 from lrp_explorer.ui.tables import table_key
-from tests.conftest import open_app_page
+from tests.conftest import importance_numbers, open_app_page
 
 NET, REV = "lrp_network", "lrp_rev"
 
@@ -104,7 +104,7 @@ def test_a_bad_edit_in_one_session_leaves_both_networks_alone() -> None:
 
 
 def _scores_table(at: AppTest) -> dict[str, list[float]]:
-    frame = at.dataframe[0].value
+    frame = importance_numbers(at)
     return {str(c): [float(v) for v in frame[c].tolist()] for c in frame.columns}
 
 

@@ -60,9 +60,10 @@ def thumbnails(net: Network, box: tuple[float, float], n: int = THUMB) -> Thumbn
     return Thumbnails((lo, hi), axis, tuple(values))
 
 
-def target_label(net: Network, target: Target) -> str:
-    """``layer 0: x1 → h2`` for a weight, ``layer 0: bias of h2`` for a bias."""
-    levels = node_positions(net)
+def target_label(net: Network, target: Target, levels: list[list[Any]] | None = None) -> str:
+    """``layer 0: x1 → h2`` for a weight, ``layer 0: bias of h2`` for a bias (``levels``: the
+    network's :func:`node_positions`, when the caller has them)."""
+    levels = levels if levels is not None else node_positions(net)
     dst = levels[target.layer + 1][target.row].name
     if target.kind == "bias":
         return f"layer {target.layer}: bias of {dst}"

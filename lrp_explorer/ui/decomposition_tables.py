@@ -87,16 +87,16 @@ def node_rows(dec: Decomposition, lr: LayerResult) -> list[dict[str, Any]]:
 def root_tree(dec: Decomposition, key: str) -> None:
     """The root tree, one expander per layer (output first). An expander's table is built only while
     it is open (a tweak reruns the page; folded tables cost nothing); the layer's sums are in the
-    per-layer table above, so the label stays the same while the weights move and the expander
-    stays open."""
+    per-layer table above; the label names only the layer and its finder, so it stays the same
+    while the weights move and an open expander stays open."""
     for lr in dec.layers:
-        box = st.expander(f"Layer {lr.layer} ({lr.spec.label}): {len(lr.nodes)} units explained",
-                          key=f"{key}_tree_open_{lr.layer}", on_change="rerun")
+        box = st.expander(f"Layer {lr.layer} ({lr.spec.label})", key=f"{key}_tree_open_{lr.layer}",
+                          on_change="rerun")
         if not box.open:
             continue
         with box:
-            st.caption(f"sum {lr.sum:.4g}, unresolved {lr.unresolved:.3g}, {lr.searches} searches, "
-                       f"{lr.hits} cache hits")
+            st.caption(f"{len(lr.nodes)} units explained, sum {lr.sum:.4g}, unresolved {lr.unresolved:.3g}, "
+                       f"{lr.searches} searches, {lr.hits} cache hits")
             st.dataframe(node_rows(dec, lr), hide_index=True, key=f"{key}_tree_{lr.layer}",
                          column_config=TREE_NUMBERS)
             names = [_name(dec, lr.layer, i) for i in range(lr.point.shape[0])]

@@ -4,7 +4,7 @@ A page reads as its layout::
 
     page.header("Neuron importance", LEAD, how_it_works)
 
-    @st.fragment
+    @page.live("importance")
     def body() -> None:
         ...  # settings, the tweak control beside the main plot, the results
 
@@ -15,7 +15,8 @@ messages, the title with a one-line lead, and a folded "How it works"
 expander with the formulas and their plain-words explanation (open on the
 home page). Everything that depends on the network goes in the page's
 fragment, so a tweak, a click or a setting reruns only the body
-(``st.fragment``), never the header, the navigation or the other pages.
+(:func:`live`: an ``st.fragment``), never the header, the navigation or the
+other pages; the benchmarks can time it (:mod:`lrp_explorer.ui.timing`).
 
 :func:`main_and_tweak` splits the body's first row into the main plot and
 the tweak control beside it (:mod:`lrp_explorer.ui.tweak`), so both fit on a
@@ -46,6 +47,17 @@ def header(title: str, lead: str, how: Callable[[], None] | None = None, *, how_
     if how is not None:
         with st.expander(HOW, expanded=how_open, icon=":material/school:"):
             how()
+
+
+def live(name: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
+    """The page's body as an ``st.fragment``, its script time written for the benchmarks when
+    ``LRP_EXPLORER_TIMING`` is set (:mod:`lrp_explorer.ui.timing`)."""
+    from lrp_explorer.ui import timing
+
+    def decorate(body: Callable[[], None]) -> Callable[[], None]:
+        return st.fragment(timing.timed(name)(body))
+
+    return decorate
 
 
 def main_and_tweak(page: str, *, ratio: tuple[float, float] = (3.0, 2.0),

@@ -293,7 +293,7 @@ def _neighbourhood(net: Network, x: tuple[float, ...], choice: Choice) -> None:
 page.header("Decomposition", LEAD, how)
 
 
-@st.fragment
+@page.live("decomposition")
 def body() -> None:
     net = state.get_network()
     choice = _settings(net)

@@ -213,7 +213,7 @@ def _import_export(net: Network, rev: int) -> None:
 page.header("Network editor", LEAD, how)
 
 
-@st.fragment
+@page.live("editor")
 def body() -> None:
     _apply_pending_table_edit(state.get_network(), state.revision())
     net, rev, x = state.get_network(), state.revision(), state.get_input()

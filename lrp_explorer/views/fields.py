@@ -105,7 +105,7 @@ def _one_field(net: Network, method: str, box: Box, n: int, output: int, params:
 page.header("Explanation fields", LEAD, how)
 
 
-@st.fragment
+@page.live("fields")
 def body() -> None:
     net, rev, x = state.get_network(), state.revision(), state.get_input()
     if net.n_inputs != 2:

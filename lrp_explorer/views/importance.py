@@ -144,23 +144,29 @@ def _main(net: Network, results: list[Scores], data: PageData, loss: str) -> Non
 
 
 #: the tabs under the main plot; only the open one is computed (a tweak reruns the page)
-DETAILS = ("Ranks and pruning curves", "Shapley convergence", "Scores as numbers")
+DETAILS = ("Ranks", "Pruning curves", "Shapley convergence", "Scores as numbers")
 
 
 def _details(net: Network, data: PageData, results: list[Scores], layer: int, loss: str) -> None:
-    """Ranks and pruning curves, convergence and the numbers in tabs, then train or prune on demand."""
+    """Ranks, pruning curves, convergence and the numbers in tabs, then train or prune on demand."""
     by_method = {r.method: r for r in results}
     sampled = by_method.get("shapley-sampled")
-    labels = [t for t in DETAILS if sampled is not None or t != "Shapley convergence"]
-    tabs = dict(zip(labels, st.tabs(labels, key="imp_details", on_change="rerun"), strict=True))
-    if tabs[DETAILS[0]].open:
-        with tabs[DETAILS[0]]:
-            _ranks_and_curves(net, data, results, layer, loss)
-    if sampled is not None and tabs[DETAILS[1]].open:
-        with tabs[DETAILS[1]]:
-            _convergence(net, data, sampled, by_method.get("shapley-exact"), layer, loss)
-    if tabs[DETAILS[2]].open:
-        with tabs[DETAILS[2]]:
+    # the same tabs whatever is chosen: a tab bar whose labels change forgets the open tab
+    tabs = dict(zip(DETAILS, st.tabs(list(DETAILS), key="imp_details", on_change="rerun"), strict=True))
+    if tabs["Ranks"].open:
+        with tabs["Ranks"]:
+            page.chart(rank_figure(results), key="imp_ranks")
+    if tabs["Pruning curves"].open:
+        with tabs["Pruning curves"]:
+            _pruning(net, data, results, layer, loss)
+    if tabs["Shapley convergence"].open:
+        with tabs["Shapley convergence"]:
+            if sampled is None:
+                st.info("Choose Shapley (sampled) among the methods to see its estimate converge.")
+            else:
+                _convergence(net, data, sampled, by_method.get("shapley-exact"), layer, loss)
+    if tabs["Scores as numbers"].open:
+        with tabs["Scores as numbers"]:
             _table(results)
     action = st.segmented_control("Change the network", ["Train it on these data", "Prune it by a ranking"],
                                   key="imp_action", help="each is one edit: Undo brings the old network back")
@@ -170,17 +176,16 @@ def _details(net: Network, data: PageData, results: list[Scores], layer: int, lo
         train_prune.prune_panel(net, data.X, data.y, results, layer=layer, loss=loss, key="imp_prune_units")
 
 
-def _ranks_and_curves(net: Network, data: PageData, results: list[Scores], layer: int, loss: str) -> None:
-    left, right = st.columns(2)
-    page.chart(rank_figure(results), key="imp_ranks", where=left)
+def _pruning(net: Network, data: PageData, results: list[Scores], layer: int, loss: str) -> None:
     try:
         curves = _curves(net.digest, net, data.key, data.X, data.y, layer, loss,
                          tuple(f"{r.method}:{sorted(r.params.items())}" for r in results), results)
-        page.chart(pruning_figure(curves), key="imp_prune", where=right)
-        right.caption("Remove units from least to most important by each method's ranking; a good ranking keeps "
-                      "the loss low for longer. k = 0 is the unpruned network, k = n removes the whole layer.")
     except LRPError as exc:
-        right.error(f"Pruning curves: {exc}")
+        st.error(f"Pruning curves: {exc}")
+        return
+    page.chart(pruning_figure(curves), key="imp_prune")
+    st.caption("Remove units from least to most important by each method's ranking; a good ranking keeps the "
+               "loss low for longer. k = 0 is the unpruned network, k = n removes the whole layer.")
 
 
 def _convergence(net: Network, data: PageData, sampled: Scores, exact: Scores | None, layer: int,
@@ -218,7 +223,7 @@ def _table(results: list[Scores]) -> None:
 page.header("Neuron importance", LEAD, how)
 
 
-@st.fragment
+@page.live("importance")
 def body() -> None:
     net = state.get_network()
     if net.n_hidden_layers == 0:

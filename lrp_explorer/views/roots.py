@@ -274,9 +274,10 @@ def _diagnostics(net: Network, problem: RootProblem, s: Setup, found: list[Found
     head = {"network": net.name, "digest": net.digest, "x": list(s.x), "layer": s.layer, "explain": s.explained,
             "point": problem.point.tolist(), "relevance_at_point": relevance_x}
     d1, d2 = st.columns(2)
-    d1.download_button("Download roots (CSV)", roots_csv(found, problem.dim), file_name="roots.csv",
+    # the files are written when a button is clicked (deferred), not on every tweak
+    d1.download_button("Download roots (CSV)", lambda: roots_csv(found, problem.dim), file_name="roots.csv",
                        mime="text/csv", key=f"roots_dl_csv_{rev}", on_click="ignore")
-    d2.download_button("Download roots (JSON)", roots_json(found, head), file_name="roots.json",
+    d2.download_button("Download roots (JSON)", lambda: roots_json(found, head), file_name="roots.json",
                        mime="application/json", key=f"roots_dl_json_{rev}", on_click="ignore")
 
 
@@ -285,7 +286,7 @@ def _diagnostics(net: Network, problem: RootProblem, s: Setup, found: list[Found
 page.header("Root finding", LEAD, how)
 
 
-@st.fragment
+@page.live("roots")
 def body() -> None:
     net = state.get_network()
     rev = state.revision()
