@@ -213,7 +213,7 @@ def _region(item: Piece) -> Region:
     # counter-clockwise by construction: the box is listed counter-clockwise and clipping keeps the order
     area = _polygon_area(poly)
     arr = np.array(poly, dtype=np.float64)
-    pattern = "".join(np.concatenate(bits).astype(np.uint8).astype(str)) if bits else ""
+    pattern = (np.concatenate(bits).astype(np.uint8) + ord("0")).tobytes().decode("ascii") if bits else ""
     return Region(pattern, torch.from_numpy(arr), area, torch.from_numpy(arr.sum(axis=0) / len(arr)),
                   AffineMap(torch.from_numpy(m.copy()), torch.from_numpy(c.copy())))
 

@@ -85,6 +85,9 @@ def test_parts_that_do_not_fit_are_notices() -> None:
 def test_copy_link_shows_the_whole_link() -> None:
     at = open_app()
     at.number_input(key="tweak_value").set_value(0.3).run()
+    assert not at.code  # folded: the link is not written
+    at.session_state["tweak_link_open"] = True  # open the popover
+    at.run()
     codes = [c.value for c in at.code]
     assert len(codes) == 1
     assert "net=1." in codes[0] and "view=1." in codes[0]

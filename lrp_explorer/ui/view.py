@@ -119,8 +119,14 @@ def state_params() -> dict[str, str]:
     return params
 
 
+LINK_OPEN = "tweak_link_open"  # widget key: the "Copy link" popover is open
+
+
 def copy_link(page: str | None = None) -> None:
-    """A "Copy link to this view" popover: the link, with Streamlit's copy button (offline)."""
-    with st.popover("Copy link to this view", icon=None):
-        st.caption("Open this link anywhere to see this page with the same network, settings and numbers.")
-        st.code(link(page), language=None, wrap_lines=True)
+    """A "Copy link to this view" popover: the link, with Streamlit's copy button (offline).
+    The link is written only while the popover is open (a tweak reruns the page)."""
+    box = st.popover("Copy link to this view", icon=None, key=LINK_OPEN, on_change="rerun")
+    if box.open:
+        with box:
+            st.caption("Open this link anywhere to see this page with the same network, settings and numbers.")
+            st.code(link(page), language=None, wrap_lines=True)
