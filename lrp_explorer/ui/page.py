@@ -20,16 +20,18 @@ other pages; the benchmarks can time it (:mod:`lrp_explorer.ui.timing`).
 
 :func:`main_and_tweak` splits the body's first row into the main plot and
 the tweak control beside it (:mod:`lrp_explorer.ui.tweak`), so both fit on a
-1280 × 800 screen without scrolling.
+1280 × 800 screen without scrolling; the main plot is drawn first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from lrp_explorer.ui import lesson_nav, state
 
@@ -60,16 +62,24 @@ def live(name: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
     return decorate
 
 
+@contextmanager
 def main_and_tweak(page: str, *, ratio: tuple[float, float] = (3.0, 2.0),
-                   box: tuple[float, float] | None = None) -> st.delta_generator.DeltaGenerator:
-    """Two columns: returns the main one; the tweak control (diagram, value,
-    undo/redo, copy link) fills the other. Call inside the page's fragment."""
+                   box: tuple[float, float] | None = None) -> Iterator[DeltaGenerator]:
+    """Two columns: the block's content fills the main one, then the tweak control
+    (diagram, value, undo/redo, copy link) fills the other. Call inside the page's
+    fragment: ``with page.main_and_tweak("importance"): ...``.
+
+    The main column is filled first, so after a tweak the page's main plot reaches
+    the browser before the tweak panel is redrawn. A ``return`` inside the block
+    still draws the tweak control (the user can always tweak back); an exception
+    (e.g. a rerun) does not."""
     from lrp_explorer.ui import tweak
 
     main, side = st.columns(list(ratio), gap="medium")
+    with main:
+        yield main
     with side:
         tweak.side_panel(page, box=box)
-    return main
 
 
 def chart(fig: go.Figure, *, key: str, where: Any = None, **kwargs: Any) -> Any:

@@ -118,12 +118,12 @@ def body() -> None:
         st.warning(f"Region boundaries not drawn: {regions}")
         regions = None
     health.notes(net, x)
-    main = page.main_and_tweak("fields")
-    if not methods:
-        main.info("Choose at least one method.")
-        return
-    rows = [_one_field(net, methods[0], box, n, output, params.get(methods[0], {}), regions, x, main)]
-    main.caption("Click anywhere on a plane to move x there.")
+    with page.main_and_tweak("fields") as main:
+        if not methods:
+            main.info("Choose at least one method.")
+            return
+        rows = [_one_field(net, methods[0], box, n, output, params.get(methods[0], {}), regions, x, main)]
+        main.caption("Click anywhere on a plane to move x there.")
     rows += [_one_field(net, m, box, n, output, params.get(m, {}), regions, x, st) for m in methods[1:]]
     found = [r for r in rows if r is not None]
     if found:

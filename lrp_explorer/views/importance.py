@@ -235,8 +235,7 @@ def body() -> None:
         data = data_controls(net, state.data_preset(), matching_preset(net) is not None, notices)
         scatter(net, data, "imp_scatter")
     health.notes(net, state.get_input())
-    main = page.main_and_tweak("importance")
-    with main:
+    with page.main_and_tweak("importance"):
         if not methods:
             st.info("Choose at least one method.")
             return

@@ -296,11 +296,10 @@ def body() -> None:
     setup = replace(setup, box_text=box_text)
     health.notes(net, setup.x)
     problem = _problem(net, setup)
-    main = page.main_and_tweak("roots")
-    if problem is None:
-        return
-    nothing = _nothing_to_explain(net, setup)
-    with main:
+    with page.main_and_tweak("roots"):
+        if problem is None:
+            return
+        nothing = _nothing_to_explain(net, setup)
         if nothing is not None:
             st.info(f"Nothing to explain: {nothing}. Every root finder would only return the point itself; "
                     "move x or choose another output to see roots.")
