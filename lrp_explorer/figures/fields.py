@@ -61,9 +61,9 @@ def _overlays(lines: tuple[list[float | None], list[float | None]] | None, point
         hovertemplate="x=(%{x:.4f}, %{y:.4f})<extra></extra>",
     ))
     if grid is not None:
-        out.append(go.Scatter(
-            x=list(grid[0]), y=list(grid[1]), mode="markers", name=GRID_NAME, showlegend=False,
-            marker={"color": "rgba(0,0,0,0.05)", "size": 7},
+        out.append(go.Scatter(  # hit-tested from the data; one marker drawn (see figures.roots.GRID_DRAWN)
+            x=np.asarray(grid[0], dtype=float), y=np.asarray(grid[1], dtype=float), mode="markers",
+            name=GRID_NAME, showlegend=False, marker={"color": "rgba(0,0,0,0.05)", "size": 7, "maxdisplayed": 1},
             hovertemplate="click to move x here<br>(%{x:.3f}, %{y:.3f})<extra></extra>",
         ))
     return out

@@ -19,7 +19,7 @@ import streamlit as st
 from lrp_core.plane import Box, check_box
 
 #: at most this many grid points per axis (about 5 px apart on a 450 px plane)
-MAX_PER_AXIS = 61  # click markers a side: each is an SVG element the browser redraws on every run
+MAX_PER_AXIS = 61  # click points a side (the figures draw one of them: Plotly hit-tests the data)
 
 
 def _finite_number(v: Any) -> float | None:
