@@ -44,7 +44,7 @@ def test_zero_output_says_nothing_to_explain(page: str) -> None:
 def test_nonzero_output_computes_as_before(page: str) -> None:
     at = open_page(page)  # ancona-max at its default input: f(x) != 0
     assert "Nothing to explain" not in texts(at.info)
-    assert page_charts(at) and at.dataframe
+    assert page_charts(at) and (at.dataframe or at.metric)  # its numbers: a table (roots) or metrics (decomposition)
 
 
 # --- editor: health flags ---------------------------------------------------------------------------
@@ -113,7 +113,7 @@ def test_decomposition_page_refused_mcmc_run_keeps_the_page() -> None:
     at.number_input(key="dec_a_mcmc_n_warmup").set_value(20)
     at.run()
     assert not at.exception and not at.error
-    assert page_charts(at) and at.dataframe
+    assert page_charts(at) and at.metric  # the decomposition's plots and totals
 
 
 # --- the library check behind the decomposition page -----------------------------------------------

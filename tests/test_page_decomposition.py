@@ -17,9 +17,11 @@ from lrp_core.decompose import FinderSpec, decompose
 from lrp_core.presets import get_preset
 from lrp_core.viewstate import View, encode_view
 from lrp_explorer.ui.decomposition_tables import tree_frame
-from tests.conftest import open_app_page, page_charts
+from tests.conftest import open_app_page, open_tab, page_charts
 
 PAGE = "views/decomposition.py"
+DETAILS = ("Conservation", "Relevance flow", "Step through", "Tables and downloads")  # the page's tabs
+TABLES = DETAILS[3]
 
 
 def open_page() -> AppTest:
@@ -45,7 +47,8 @@ def x_box(at: AppTest, i: int) -> Any:
 
 
 def layer_table(at: AppTest) -> pd.DataFrame:
-    """The per-layer table (the first one, the left side's when comparing)."""
+    """The per-layer table (the first one, the left side's when comparing), its tab opened first."""
+    open_tab(at, "dec_details", TABLES)
     return next(d.value for d in at.dataframe if "conservation_error" in d.value.columns)
 
 
@@ -60,13 +63,17 @@ def test_default_network_runs_and_conserves() -> None:
     m = metrics(at)
     # ancona-max at (3, 7): f = 7, full-backward with the exact finder
     assert m["f(x) explained"] == "7"
-    assert len(page_charts(at)) == 3  # heat rows, conservation, Sankey
+    assert [t.label for t in at.tabs] == list(DETAILS)
+    assert [c.key for c in page_charts(at)] == ["dec_heat", "dec_cons"]  # only the open tab's plot is built
+    assert [c.key for c in page_charts(open_tab(at, "dec_details", "Relevance flow"))] == ["dec_heat", "dec_sankey"]
+    assert not at.get("download_button")  # the tables' tab is closed: no file is prepared
     assert at.latex, "the formula is shown"
 
 
 def test_dtd_switch_mode_finder_and_download(downloads: dict[str, bytes]) -> None:
     at = open_page()
     use_dtd(at)
+    open_tab(at, "dec_details", TABLES)  # the downloads are in the tables' tab
     assert_clean(at)
     preset = get_preset("dtd-mlp")
     net = preset.network()
@@ -108,7 +115,10 @@ def test_compare_side_by_side() -> None:
     # the right side defaults to the other mode
     assert at.selectbox(key="dec_mode_b").value == "train-free"
     # both sides in one figure each: relevance per unit, input relevance, conservation, Sankey
-    assert len(page_charts(at)) == 4
+    assert [c.key for c in page_charts(at)] == ["dec_heat_pair", "dec_cmp", "dec_cons_pair"]
+    assert [c.key for c in page_charts(open_tab(at, "dec_details", "Relevance flow"))] == [
+        "dec_heat_pair", "dec_sankey"]
+    open_tab(at, "dec_details", TABLES)
     assert sum(1 for d in at.dataframe if "conservation_error" in d.value.columns) == 2
 
 
@@ -215,7 +225,7 @@ def test_a_cached_decomposition_says_cached() -> None:
 
 
 def test_units_are_named_as_on_the_editor() -> None:
-    at = open_page()  # ancona-max: inputs x1, x2; hidden h1..h4; output y1
+    at = open_tab(open_page(), "dec_details", TABLES)  # ancona-max: inputs x1, x2; hidden h1..h4; output y1
     assert not [d for d in at.dataframe if "relevance R_j" in d.value.columns]  # folded: not built
     for layer in (0, 1):  # open both layers' root trees
         at.session_state[f"dec_a_tree_open_{layer}"] = True
@@ -224,6 +234,7 @@ def test_units_are_named_as_on_the_editor() -> None:
     assert [list(t["neuron"]) for t in trees] == [["y1"], ["h1", "h2", "h3"]]  # h4 passes nothing on: no node
     output = next(s for s in at.selectbox if s.label == "Output")
     assert output.options[0].startswith("y1")
+    open_tab(at, "dec_details", "Step through")
     at.toggle(key="dec_step_on").set_value(True).run()
     handed = next(d.value for d in at.dataframe if "R (handed down)" in d.value.columns)
     arriving = next(d.value for d in at.dataframe if "R (arriving)" in d.value.columns)
@@ -233,11 +244,13 @@ def test_units_are_named_as_on_the_editor() -> None:
 def test_sankey_is_readable_for_dtd_and_p_q_negative_are_explained() -> None:
     at = open_page()
     use_dtd(at)
+    open_tab(at, "dec_details", "Relevance flow")
     sankeys = [f["data"][0] for f in _figures(at) if f["data"][0]["type"] == "sankey"]
     assert len(sankeys) == 1 and len(sankeys[0]["link"]["value"]) <= 120
     at.selectbox(key="dec_sankey_layer").set_value(2).run()
     (one,) = [f["data"][0] for f in _figures(at) if f["data"][0]["type"] == "sankey"]
     assert all("hidden 2" in c or "hidden 1" in c or "layer 2" in c for c in one["node"]["customdata"])
+    open_tab(at, "dec_details", TABLES)  # the per-layer table's caption explains its columns
     words = _plain(" ".join([*(m.value for m in at.markdown), *(c.value for c in at.caption)]))
     assert re.search(r"\bp\b[^.]{0,80}\bslope\b", words), "p explained in words"
     assert re.search(r"\bq\b[^.]{0,80}\boffset\b", words), "q explained in words"
@@ -260,7 +273,7 @@ def test_finder_parameters_survive_a_switch_and_old_links_still_set_them() -> No
 
 
 def test_an_open_root_tree_stays_open_while_weights_move() -> None:
-    at = open_page()  # ancona-max
+    at = open_tab(open_page(), "dec_details", TABLES)  # ancona-max
     at.session_state["dec_a_tree_open_0"] = True
     at.run()
 

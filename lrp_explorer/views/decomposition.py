@@ -218,6 +218,33 @@ def _main(net: Network, x: tuple[float, ...], choice: Choice) -> list[tuple[str,
     return results
 
 
+#: the tabs under the main plot; only the open one is computed (a tweak reruns the page). The labels
+#: never change, so the open tab stays open while weights and settings move.
+DETAILS = ("Conservation", "Relevance flow", "Step through", "Tables and downloads")
+
+
+def _details(results: list[tuple[str, Decomposition, bool]]) -> None:
+    decs = [d for _, d, _ in results]
+    tabs = dict(zip(DETAILS, st.tabs(list(DETAILS), key="dec_details", on_change="rerun"), strict=True))
+    if tabs["Conservation"].open:
+        with tabs["Conservation"]:
+            if len(decs) == 1:
+                page.chart(conservation_bars(decs[0]), key="dec_cons")
+            else:
+                page.chart(compare_inputs(decs[0], decs[1]), key="dec_cmp")
+                page.chart(conservation_pair(decs[0], decs[1]), key="dec_cons_pair")
+    if tabs["Relevance flow"].open:
+        with tabs["Relevance flow"]:
+            _flow(decs)
+    if tabs["Step through"].open:
+        with tabs["Step through"]:
+            step_through.section(decs[0])
+    if tabs["Tables and downloads"].open:
+        with tabs["Tables and downloads"]:
+            _tables(results)
+            _downloads(decs[0])
+
+
 def _flow(decs: list[Decomposition]) -> None:
     """The Sankey diagram: every layer with small shares merged, or one layer alone."""
     layers = [EVERY_LAYER, *(lr.layer for lr in decs[0].layers)]
@@ -303,16 +330,7 @@ def body() -> None:
         results = _main(net, x, choice)
     if not results:
         return
-    decs = [d for _, d, _ in results]
-    if len(decs) == 1:
-        page.chart(conservation_bars(decs[0]), key="dec_cons")
-    else:
-        page.chart(compare_inputs(decs[0], decs[1]), key="dec_cmp")
-        page.chart(conservation_pair(decs[0], decs[1]), key="dec_cons_pair")
-    _flow(decs)
-    step_through.section(decs[0])
-    _tables(results)
-    _downloads(decs[0])
+    _details(results)
     _neighbourhood(net, x, choice)
 
 
