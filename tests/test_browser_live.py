@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from lrp_explorer.figures.diagram import ALONG
 from tests.conftest import open_via_nav, wait_for_app
 
 # every Plotly chart's traces as {name: y}, except the tweak diagram's (it has a "weights" trace)
@@ -58,8 +59,8 @@ def test_click_an_edge_type_a_value_the_bar_moves(page: Any, app_url: str, artif
     open_via_nav(page, app_url, "Neuron importance", "importance")
     page.evaluate("() => { window.__no_reload = 1; }")
     before = wait_for_shapley(page, "h3")
-    # ancona-max's diagram: h3 at (1, -0.5), y1 at (2, 0); the edge's marker sits half-way
-    click_edge(page, 1.5, -0.25)
+    # ancona-max's diagram: h3 at (1, -0.5), y1 at (2, 0); the edge's marker sits at ALONG of the way
+    click_edge(page, 1.0 + ALONG, -0.5 + 0.5 * ALONG)
     box = page.locator('[data-testid="stNumberInput"]').filter(has_text="Exact value").locator("input")
     # the picked weight's value (h3 → y1 is 0.5 in ancona-max; the default target h4 → y1 is 0)
     box.element_handle().wait_for_element_state("visible")
@@ -100,3 +101,42 @@ def test_a_copied_link_shows_the_same_numbers_in_a_fresh_context(page: Any, app_
         assert shapley(fresh, "h4") != 0.0  # the tweak (h4's output weight 0.3) is in the link
     finally:
         ctx.close()
+
+
+# a weight of the tweak diagram whose marker sits alone (midpoints of edges can coincide in a dense
+# layer): its target text, diagram coordinates and how many markers are drawn (1: hidden)
+LONE_WEIGHT_JS = """() => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')]
+    .find(g => (g._fullData || []).some(tr => tr.name === 'weights'));
+  if (!gd || !gd._fullLayout) return null;
+  const w = gd._fullData.find(tr => tr.name === 'weights');
+  const key = (i) => w.x[i].toFixed(6) + ',' + w.y[i].toFixed(6);
+  const count = {};
+  for (let i = 0; i < w.x.length; i++) count[key(i)] = (count[key(i)] || 0) + 1;
+  for (let i = w.x.length - 1; i >= 0; i--)
+    if (count[key(i)] === 1 && w.customdata[i][0] !== 'L0.w0.0') return [w.customdata[i][0], w.x[i], w.y[i], w.marker.maxdisplayed || 0];
+  return null;
+}"""
+
+
+@pytest.mark.browser
+def test_a_hidden_weight_marker_still_picks_its_weight(page: Any, app_url: str) -> None:
+    """dtd-mlp's 420 weight markers are not drawn (figures.diagram.DRAWN_WEIGHTS); a click in the
+    middle of an edge still picks that weight: Plotly hit-tests the data."""
+    from lrp_core.presets import get_preset
+    from lrp_core.viewstate import Target
+
+    page.set_default_timeout(WAIT)
+    page.goto(f"{app_url}/decomposition?preset=dtd-mlp")
+    wait_for_app(page)
+    page.wait_for_function(f"() => ({LONE_WEIGHT_JS})() !== null", timeout=WAIT)
+    text, x, y, drawn = page.evaluate(LONE_WEIGHT_JS)
+    assert drawn == 1  # hidden
+    t = Target.parse(text)
+    value = float(get_preset("dtd-mlp").network().layers[t.layer].weight[t.row, t.col])
+    px, py = page.evaluate(POINT_JS, [x, y])
+    page.mouse.move(px, py)
+    page.mouse.click(px, py)
+    box = page.locator('[data-testid="stNumberInput"]').filter(has_text="Exact value").locator("input")
+    page.wait_for_function("([el, v]) => Math.abs(parseFloat(el.value) - v) <= 1e-5 * Math.max(1, Math.abs(v))",
+                           arg=[box.element_handle(), value], timeout=WAIT)

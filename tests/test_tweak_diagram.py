@@ -138,3 +138,26 @@ def test_labels_and_values(net) -> None:  # type: ignore[no-untyped-def]
     assert value_of(net, Target.parse("L1.w0.3")) == float(net.layers[1].weight[0, 3])
     assert value_of(net, Target.parse("L0.b2")) == float(net.layers[0].bias[2])
     assert len(targets_of_layer(net, 0)) == 8 + 4
+
+
+def test_many_weights_are_picked_from_the_data_not_drawn() -> None:
+    from lrp_core.presets import get_preset
+    from lrp_explorer.figures.diagram import DRAWN_WEIGHTS
+
+    small = _trace(live_diagram(get_preset("plane-2-8-8-1").network()), "weights")
+    assert len(small.customdata) <= DRAWN_WEIGHTS and small.marker.maxdisplayed is None  # every marker drawn
+    big = _trace(live_diagram(get_preset("dtd-mlp").network()), "weights")
+    assert len(big.customdata) == 420 > DRAWN_WEIGHTS
+    assert big.marker.maxdisplayed == 1 and big.marker.opacity == 0.0  # hidden, still hovered and clicked
+    assert big.hovertext[0].startswith("layer 0: x1 → h1") and big.customdata[0][0] == "L0.w0.0"
+
+
+def test_every_weight_marker_has_a_place_of_its_own() -> None:
+    """Half-way along the edges, dtd-mlp's markers coincide in groups (a click picked one of several
+    weights); at ALONG of the way each weight has its own spot."""
+    from lrp_core.presets import get_preset
+
+    for name in ("dtd-mlp", "plane-2-8-8-1", "ancona-max"):
+        w = _trace(live_diagram(get_preset(name).network()), "weights")
+        spots = {(round(float(x), 9), round(float(y), 9)) for x, y in zip(w.x, w.y, strict=True)}
+        assert len(spots) == len(w.x), name
