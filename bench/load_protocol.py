@@ -5,7 +5,8 @@ the protobufs ``streamlit`` ships; no browser), so a client costs the load
 machine little CPU and the numbers are the server's. A session
 
 1. opens ``/importance?preset=ancona-max`` (arrivals spread over ``ramp`` s, as
-   a class opens a link within a minute),
+   a class opens a link within a minute) and its "Scores as numbers" tab (one
+   more run; the tab shows every digit of v(N), which the smoke test checks),
 2. makes ``edits`` edits, one every ``think`` s on average (uniform in
    [0.5, 1.5] × think): each sets the importance page's *Seed* to a value of
    its own, so every edit is a real recomputation (no cache hit), and is timed
@@ -42,6 +43,7 @@ LEVELS = (1, 10, 30, 60, 100)
 EDITOR_LEVELS = (1, 10, 30)
 PAGE, QUERY = "importance", "preset=ancona-max"
 SEED_KEY = "imp_seed"
+DETAILS_KEY, NUMBERS_TAB = "imp_details", "Scores as numbers"  # the importance page's lazy tabs
 V_FULL = r"Σφ = [^,]+, v\(N\) = ([-+0-9.eE]+)"  # the exact Shapley line: every digit of v(N)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -125,6 +127,10 @@ async def student(i: int, base: Callable[[int], str], res: LoadResult, *, edits:
         res.runs += 1
         res.open_times.append(r.seconds)
         check_run(r, f"session {i} open", res.errors)
+        if not editor:  # the numbers' tab, where every digit of v(N) is shown (a run, not timed as an edit)
+            r = await s.set_widget(DETAILS_KEY, NUMBERS_TAB)
+            res.runs += 1
+            check_run(r, f"session {i} numbers tab", res.errors)
         for k in range(edits):
             await asyncio.sleep(think * rng.uniform(0.5, 1.5))
             seed = seed0 + i * edits + k + 1

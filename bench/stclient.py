@@ -236,6 +236,12 @@ class Session:
 def _read_delta(fm: ForwardMsg, widgets: dict[str, Widget], texts: list[str],
                 exceptions: list[str], errors: list[str]) -> None:
     delta = fm.delta
+    if delta.WhichOneof("type") == "add_block":  # st.tabs with state (lazy tabs): its selection is a widget
+        block = delta.add_block
+        if block.WhichOneof("type") == "tab_container" and block.tab_container.id:
+            tabs = block.tab_container
+            widgets[tabs.id] = Widget(tabs.id, "tab_container", "", tabs, delta.fragment_id)
+        return
     if delta.WhichOneof("type") != "new_element":
         return
     el = delta.new_element
@@ -267,7 +273,7 @@ def widget_state(w: Widget, value: Any) -> WidgetState:
         s.string_value = w.proto.options[value] if isinstance(value, int) else str(value)
     elif w.type == "slider":
         s.double_array_value.data.extend(float(v) for v in (value if isinstance(value, list | tuple) else [value]))
-    elif w.type in ("text_input", "text_area"):
+    elif w.type in ("text_input", "text_area", "tab_container"):  # a tab bar: the chosen tab's label
         s.string_value = str(value)
     elif w.type == "dataframe":  # st.data_editor: {"edited_rows": {row: {column: value}}, ...}
         s.string_value = json.dumps(value)
