@@ -15,7 +15,7 @@ from lrp_core.decompose import FinderSpec, LayerResult, decompose
 from lrp_core.fields.steps import FORMULA_RULES, Step, backward_steps
 from lrp_core.network import Network, from_layers
 from lrp_core.presets import get_preset
-from tests.conftest import open_app_page
+from tests.conftest import open_app_page, open_tab
 
 PAGE = "views/decomposition.py"
 X = (0.5, -1.0)
@@ -149,7 +149,7 @@ def _check_step(at: AppTest, lr: LayerResult) -> None:
 
 def test_page_step_mode_shows_the_decomposition() -> None:
     net = get_preset("plane-2-8-8-1").network()
-    at = open_app_page(PAGE, net=net, x=X)
+    at = open_tab(open_app_page(PAGE, net=net, x=X), "dec_details", "Step through")
     at.selectbox(key="dec_mode").set_value("full")
     at.selectbox(key="dec_a_finder").set_value("exact")
     at.toggle(key="dec_step_on").set_value(True).run()
@@ -168,7 +168,7 @@ def test_page_step_mode_shows_the_decomposition() -> None:
 
 def test_page_step_mode_rule_formula() -> None:
     net = get_preset("plane-2-8-8-1").network()
-    at = open_app_page(PAGE, net=net, x=X)
+    at = open_tab(open_app_page(PAGE, net=net, x=X), "dec_details", "Step through")
     at.selectbox(key="dec_mode").set_value("train-free")
     at.selectbox(key="dec_a_finder").set_value("rule").run()
     at.selectbox(key="dec_a_rule_rule").set_value("z+")
