@@ -37,6 +37,9 @@ def test_zero_output_says_nothing_to_explain(page: str) -> None:
     assert "Nothing to explain" in info and "output 0 is 0 at this input" in info
     assert not at.error
     assert not page_charts(at) and not at.dataframe  # nothing computed (the tweak diagram is not a result)
+    # the page returned inside main_and_tweak's block: the tweak control is still drawn (tweak back out)
+    assert at.number_input(key="tweak_value").value is not None
+    assert [c.key for c in at.get("plotly_chart")] == ["tweak_diagram"]
     assert at.session_state["lrp_network"].digest == net.digest
 
 
