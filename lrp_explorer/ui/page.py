@@ -25,7 +25,7 @@ the tweak control beside it (:mod:`lrp_explorer.ui.tweak`), so both fit on a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -80,6 +80,16 @@ def main_and_tweak(page: str, *, ratio: tuple[float, float] = (3.0, 2.0),
         yield main
     with side:
         tweak.side_panel(page, box=box)
+
+
+def lazy_tabs(key: str, parts: Mapping[str, Callable[[], None]]) -> None:
+    """Tabs (``st.tabs`` under widget key ``key``), one per label of ``parts``, of which only the
+    open one is drawn: its function runs, the others cost nothing on a rerun. Give the same labels
+    whatever the settings: a tab bar whose labels change forgets which tab was open."""
+    for tab, draw in zip(st.tabs(list(parts), key=key, on_change="rerun"), parts.values(), strict=True):
+        if tab.open:
+            with tab:
+                draw()
 
 
 def chart(fig: go.Figure, *, key: str, where: Any = None, **kwargs: Any) -> Any:

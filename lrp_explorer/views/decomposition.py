@@ -218,31 +218,28 @@ def _main(net: Network, x: tuple[float, ...], choice: Choice) -> list[tuple[str,
     return results
 
 
-#: the tabs under the main plot; only the open one is computed (a tweak reruns the page). The labels
-#: never change, so the open tab stays open while weights and settings move.
-DETAILS = ("Conservation", "Relevance flow", "Step through", "Tables and downloads")
-
-
 def _details(results: list[tuple[str, Decomposition, bool]]) -> None:
+    """Conservation, the relevance flow, the step-through and the tables in lazy tabs (only the open
+    one is computed)."""
     decs = [d for _, d, _ in results]
-    tabs = dict(zip(DETAILS, st.tabs(list(DETAILS), key="dec_details", on_change="rerun"), strict=True))
-    if tabs["Conservation"].open:
-        with tabs["Conservation"]:
-            if len(decs) == 1:
-                page.chart(conservation_bars(decs[0]), key="dec_cons")
-            else:
-                page.chart(compare_inputs(decs[0], decs[1]), key="dec_cmp")
-                page.chart(conservation_pair(decs[0], decs[1]), key="dec_cons_pair")
-    if tabs["Relevance flow"].open:
-        with tabs["Relevance flow"]:
-            _flow(decs)
-    if tabs["Step through"].open:
-        with tabs["Step through"]:
-            step_through.section(decs[0])
-    if tabs["Tables and downloads"].open:
-        with tabs["Tables and downloads"]:
-            _tables(results)
-            _downloads(decs[0])
+
+    def conservation() -> None:
+        if len(decs) == 1:
+            page.chart(conservation_bars(decs[0]), key="dec_cons")
+        else:
+            page.chart(compare_inputs(decs[0], decs[1]), key="dec_cmp")
+            page.chart(conservation_pair(decs[0], decs[1]), key="dec_cons_pair")
+
+    def tables_and_downloads() -> None:
+        _tables(results)
+        _downloads(decs[0])
+
+    page.lazy_tabs("dec_details", {
+        "Conservation": conservation,
+        "Relevance flow": lambda: _flow(decs),
+        "Step through": lambda: step_through.section(decs[0]),
+        "Tables and downloads": tables_and_downloads,
+    })
 
 
 def _flow(decs: list[Decomposition]) -> None:

@@ -143,31 +143,24 @@ def _main(net: Network, results: list[Scores], data: PageData, loss: str) -> Non
     words.caption(f"Data: {data.text}.")
 
 
-#: the tabs under the main plot; only the open one is computed (a tweak reruns the page)
-DETAILS = ("Ranks", "Pruning curves", "Shapley convergence", "Scores as numbers")
-
-
 def _details(net: Network, data: PageData, results: list[Scores], layer: int, loss: str) -> None:
-    """Ranks, pruning curves, convergence and the numbers in tabs, then train or prune on demand."""
+    """Ranks, pruning curves, convergence and the numbers in lazy tabs (only the open one is
+    computed), then train or prune on demand."""
     by_method = {r.method: r for r in results}
     sampled = by_method.get("shapley-sampled")
-    # the same tabs whatever is chosen: a tab bar whose labels change forgets the open tab
-    tabs = dict(zip(DETAILS, st.tabs(list(DETAILS), key="imp_details", on_change="rerun"), strict=True))
-    if tabs["Ranks"].open:
-        with tabs["Ranks"]:
-            page.chart(rank_figure(results), key="imp_ranks")
-    if tabs["Pruning curves"].open:
-        with tabs["Pruning curves"]:
-            _pruning(net, data, results, layer, loss)
-    if tabs["Shapley convergence"].open:
-        with tabs["Shapley convergence"]:
-            if sampled is None:
-                st.info("Choose Shapley (sampled) among the methods to see its estimate converge.")
-            else:
-                _convergence(net, data, sampled, by_method.get("shapley-exact"), layer, loss)
-    if tabs["Scores as numbers"].open:
-        with tabs["Scores as numbers"]:
-            _table(results)
+
+    def convergence() -> None:
+        if sampled is None:
+            st.info("Choose Shapley (sampled) among the methods to see its estimate converge.")
+        else:
+            _convergence(net, data, sampled, by_method.get("shapley-exact"), layer, loss)
+
+    page.lazy_tabs("imp_details", {
+        "Ranks": lambda: page.chart(rank_figure(results), key="imp_ranks"),
+        "Pruning curves": lambda: _pruning(net, data, results, layer, loss),
+        "Shapley convergence": convergence,
+        "Scores as numbers": lambda: _table(results),
+    })
     action = st.segmented_control("Change the network", ["Train it on these data", "Prune it by a ranking"],
                                   key="imp_action", help="each is one edit: Undo brings the old network back")
     if action == "Train it on these data":
