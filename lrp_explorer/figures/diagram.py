@@ -225,7 +225,8 @@ def _units(net: Network, levels: list[list[Any]], x: Sequence[float] | None, thu
             text.append("<br>".join([*lines, "(click to tweak the bias)"]))
     return dict(
         type="scatter", x=np.asarray(xs), y=np.asarray(ys), mode="markers+text", name="units", customdata=data,
-        hovertext=text, hoverinfo="text", text=names, textposition="top center" if thumbs else "middle center", showlegend=False,
+        hovertext=text, hoverinfo="text", text=names, textposition="top center" if thumbs else "middle center",
+        showlegend=False,
         marker=dict(size=22, color="rgba(230,230,230,0.35)" if thumbs else "#e9edf2",
                     line=dict(color="#555555", width=1)),
     )

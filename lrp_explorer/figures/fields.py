@@ -22,10 +22,10 @@ from plotly.subplots import make_subplots
 
 from lrp_core.fields import Field
 from lrp_core.regions import RegionSet
+from lrp_explorer.figures.roots import grid_trace
 
 PANELS = ("R₁", "R₂", "unresolved")
 PANEL_TITLES = ("R₁(x)", "R₂(x)", "unresolved f(x) − R₁ − R₂")
-GRID_NAME = "click grid"
 
 
 def boundary_lines(regions: RegionSet) -> tuple[list[float | None], list[float | None]]:
@@ -47,7 +47,7 @@ def _limit(values: np.ndarray) -> float:
 
 
 def _overlays(lines: tuple[list[float | None], list[float | None]] | None, point: Sequence[float],
-              grid: tuple[Sequence[float], Sequence[float]] | None, first: bool) -> list[go.Scatter]:
+              grid: tuple[Sequence[float], Sequence[float]] | None, first: bool) -> list[Any]:
     """One panel's region boundaries, x and click grid (legend entries on the first panel only)."""
     out = []
     if lines is not None:
@@ -61,11 +61,7 @@ def _overlays(lines: tuple[list[float | None], list[float | None]] | None, point
         hovertemplate="x=(%{x:.4f}, %{y:.4f})<extra></extra>",
     ))
     if grid is not None:
-        out.append(go.Scatter(  # hit-tested from the data; one marker drawn (see figures.roots.GRID_DRAWN)
-            x=np.asarray(grid[0], dtype=float), y=np.asarray(grid[1], dtype=float), mode="markers",
-            name=GRID_NAME, showlegend=False, marker={"color": "rgba(0,0,0,0.05)", "size": 7, "maxdisplayed": 1},
-            hovertemplate="click to move x here<br>(%{x:.3f}, %{y:.3f})<extra></extra>",
-        ))
+        out.append(grid_trace(grid, None, ""))  # the roots plane's click grid: invisible, hit-tested
     return out
 
 

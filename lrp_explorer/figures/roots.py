@@ -128,8 +128,7 @@ def found_traces(res: RootResult, i: int, names: Mapping[int, str] | None, size:
             continue
         text = [f"{label}, {_unit(names, found[k].neuron)}: {kind}<br>R(ã) = {found[k].relevance:.4g}" for k in rows]
         traces.append(dict(
-            type="scatter",
-            x=xy[rows, 0].tolist(), y=xy[rows, 1].tolist(), mode="markers", name=f"{label}: {kind}",
+            type="scatter", x=xy[rows, 0].tolist(), y=xy[rows, 1].tolist(), mode="markers", name=f"{label}: {kind}",
             marker={"color": color(i), "size": size, "symbol": symbol, "line": {"color": color(i), "width": 2}},
             text=text, hovertemplate="%{text}<br>ã = (%{x:.4g}, %{y:.4g})<extra></extra>", unselected=KEEP_LOOK,
         ))
@@ -166,13 +165,13 @@ class Outlines:
 
 def _region_traces(regions: Outlines, segment_pattern: str | None) -> list[dict[str, Any]]:
     out = [dict(type="scatter", x=regions.x, y=regions.y, mode="lines", name="region boundaries", connectgaps=False,
-                      line={"color": "rgba(40,40,40,0.55)", "width": 1}, hoverinfo="skip")]
+                line={"color": "rgba(40,40,40,0.55)", "width": 1}, hoverinfo="skip")]
     seg = regions.polygons.get(segment_pattern) if segment_pattern is not None else None
     if seg is not None:
         closed = np.vstack([seg, seg[:1]])
         out.append(dict(type="scatter", x=closed[:, 0], y=closed[:, 1], mode="lines", fill="toself",
-                              name="x's segment", line={"color": "black", "width": 3},
-                              fillcolor="rgba(255,215,0,0.18)", hoverinfo="skip"))
+                        name="x's segment", line={"color": "black", "width": 3},
+                        fillcolor="rgba(255,215,0,0.18)", hoverinfo="skip"))
     return out
 
 
@@ -183,8 +182,8 @@ def _heat_trace(heat: tuple[Sequence[float], Sequence[float], Tensor | np.ndarra
     zmax = float(zt.abs().max()) if zt.numel() else 1.0
     # NumPy arrays: Plotly validates and sends them as typed arrays, ten times faster than lists
     return dict(
-        type="heatmap",
-        x=np.asarray(xs, dtype=float), y=np.asarray(ys, dtype=float), z=zt.numpy(), name=label, colorscale="RdBu_r", zmid=0.0, zmin=-zmax, zmax=zmax,
+        type="heatmap", x=np.asarray(xs, dtype=float), y=np.asarray(ys, dtype=float), z=zt.numpy(), name=label,
+        colorscale="RdBu_r", zmid=0.0, zmin=-zmax, zmax=zmax,
         colorbar={"title": {"text": label, "side": "right"}, "len": 0.75, "thickness": 12},
         hovertemplate=f"{axis_titles[0]}=%{{x:.3f}}<br>{axis_titles[1]}=%{{y:.3f}}<br>{label}=%{{z:.4g}}<extra></extra>",
     )
@@ -202,19 +201,18 @@ def _search_trace(point: Sequence[float], lines: Tensor, box: Sequence[float], l
     if not lx:
         return None
     return dict(type="scatter", x=lx, y=ly, mode="lines", name=f"{label}: search line",
-                      line={"color": color, "width": 2, "dash": "dash"}, hoverinfo="skip")
+                line={"color": color, "width": 2, "dash": "dash"}, hoverinfo="skip")
 
 
 def x_trace(point: Sequence[float]) -> dict[str, Any]:
     return dict(
-            type="scatter",
-        x=[float(point[0])], y=[float(point[1])], mode="markers", name="x",
+        type="scatter", x=[float(point[0])], y=[float(point[1])], mode="markers", name="x",
         marker={"color": "gold", "size": 15, "symbol": "star", "line": {"color": "black", "width": 1.5}},
         hovertemplate="x = (%{x:.4g}, %{y:.4g})<extra></extra>", unselected=KEEP_LOOK,
     )
 
 
-def _grid_trace(grid: tuple[Sequence[float], Sequence[float]], values: Sequence[float] | None,
+def grid_trace(grid: tuple[Sequence[float], Sequence[float]], values: Sequence[float] | None,
                 label: str) -> dict[str, Any]:
     """Invisible markers that catch clicks (and hovers, showing the heat value there)."""
     gx, gy = grid
@@ -272,13 +270,12 @@ def plane_figure(
     if regions is not None:
         traces.extend(_region_traces(regions, segment_pattern))
     if grid is not None:  # under the points, so a click on a root or x hits that point first
-        traces.append(_grid_trace(grid, grid_values, heat_label))
+        traces.append(grid_trace(grid, grid_values, heat_label))
     for i, res in enumerate(results):
         samples = thin(res.samples, max_samples)
         if samples is not None and samples.shape[1] == 2:
             traces.append(dict(
-            type="scatter",
-                x=samples[:, 0].numpy(), y=samples[:, 1].numpy(), mode="markers",
+                type="scatter", x=samples[:, 0].numpy(), y=samples[:, 1].numpy(), mode="markers",
                 name=f"{result_label(res)}: {samples_name(res)}", hoverinfo="skip",
                 marker={"color": color(i), "size": 4, "opacity": 0.35}, unselected={"marker": {"opacity": 0.35}},
             ))
