@@ -118,6 +118,57 @@ def test_legend_names_the_weight_signs(net) -> None:  # type: ignore[no-untyped-
     assert {"positive weights", "negative weights", "zero weights"} <= shown
 
 
+def _segments(path: str) -> list[tuple[float, float, float, float]]:
+    """``M x,y L x,y`` pieces of an SVG path, as (x0, y0, x1, y1)."""
+    out = []
+    for piece in path.split("M")[1:]:
+        a, b = piece.split("L")
+        out.append((*map(float, a.split(",")), *map(float, b.split(","))))  # type: ignore[arg-type]
+    return out
+
+
+@pytest.mark.parametrize("preset", ["ancona-max", "plane-2-8-8-1", "dtd-mlp"])
+def test_every_weight_is_an_edge_of_its_sign_and_size(preset: str) -> None:
+    """The edges are layout shapes, one path per sign and width: every weight is one straight piece
+    from its source unit to its target unit, in its sign's colour, thick above half the largest |w|."""
+    from lrp_explorer.figures.network import NEGATIVE, POSITIVE, ZERO, node_positions
+
+    network = get_preset(preset).network()
+    network = network.with_value(0, "weight", 0, 0, 0.0)  # a zero weight too
+    fig = live_diagram(network)
+    levels = node_positions(network)
+    drawn: dict[tuple[float, ...], tuple[str, float]] = {}
+    for shape in fig.layout.shapes:
+        for seg in _segments(shape.path):
+            assert seg not in drawn
+            drawn[seg] = (shape.line.color, shape.line.width)
+    wmax = max(float(layer.weight.abs().max()) for layer in network.layers)
+    n = 0
+    for k, layer in enumerate(network.layers):
+        for i, dst in enumerate(levels[k + 1]):
+            for j, src in enumerate(levels[k]):
+                w = float(layer.weight[i, j])
+                colour, width = drawn[(src.x, src.y, dst.x, dst.y)]
+                assert colour == (POSITIVE if w > 0 else NEGATIVE if w < 0 else ZERO)
+                assert width == (3.5 if abs(w) > 0.5 * wmax else 1.0)
+                n += 1
+    assert len(drawn) == n == sum(layer.weight.numel() for layer in network.layers)
+    assert len(fig.layout.shapes) <= 6  # at most one path per sign and width
+
+
+def test_the_legend_fits_its_margin(net) -> None:  # type: ignore[no-untyped-def]
+    """Two legend entries a row: the top margin grows with the rows (a legend that did not fit
+    would make Plotly widen the margin and draw the chart a second time)."""
+    from lrp_core.network import from_layers
+    from lrp_explorer.figures.diagram import legend_margin
+
+    one = live_diagram(from_layers([[[1.0, 2.0]], [[3.0]]], [[0.0], [0.0]]))  # positive weights only
+    assert [t.name for t in one.data if t.showlegend] == ["positive weights"]
+    assert one.layout.margin.t == legend_margin(1) < legend_margin(3)
+    four = live_diagram(net, picked="L0.b0")  # ancona-max: +, −, 0 and the picked parameter
+    assert four.layout.margin.t == legend_margin(4) == legend_margin(3)
+
+
 @pytest.mark.parametrize("event, expected", [
     ({"selection": {"points": [{"customdata": ["L1.w0.3"], "curve_number": 5}]}}, "L1.w0.3"),
     ({"selection": {"points": [{"customdata": [""]}, {"customdata": ["L0.b1"]}]}}, "L0.b1"),

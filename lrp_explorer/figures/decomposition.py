@@ -23,6 +23,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from lrp_core.decompose import MODE_LABELS, Decomposition
+from lrp_explorer.figures.fit import COLOUR_BAR
 
 POSITIVE = "rgba(214, 39, 40, {a})"
 NEGATIVE = "rgba(31, 119, 180, {a})"
@@ -128,7 +129,8 @@ def heat_rows(dec: Decomposition, title: str | None = None) -> go.Figure:
         "title": {"text": head, "font": {"size": 14}},
         "xaxis": {"title": {"text": "unit"}, "type": "category"}, "yaxis": {"title": {"text": ""}, "type": "category"},
         "height": 90 + 40 * len(dec.widths) + title_margin(head),
-        "margin": {"l": 70, "r": 10, "t": title_margin(head), "b": 40},
+        # room for the level names, the colour bar and the axis title (figures.fit)
+        "margin": {"l": 106, "r": COLOUR_BAR - 8, "t": title_margin(head), "b": 74},
     })
 
 
@@ -164,7 +166,7 @@ def conservation_bars(dec: Decomposition, title: str | None = None) -> go.Figure
     f_x = float(dec.f_x)
     return go.Figure(data=conservation_traces(dec), layout={
         "title": {"text": head, "font": {"size": 14}}, "barmode": "group", "yaxis": {"title": {"text": "relevance"}},
-        "height": 340 + title_margin(head), "margin": {"l": 60, "r": 20, "t": title_margin(head), "b": 40},
+        "height": 340 + title_margin(head), "margin": {"l": 86, "r": 20, "t": title_margin(head), "b": 82},
         "legend": {"orientation": "h", "y": -0.15},
         # the dashed line at f(x) across the plot, labelled at its right end
         "shapes": [{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": f_x, "y1": f_x,

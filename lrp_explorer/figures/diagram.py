@@ -23,6 +23,7 @@ import torch
 from lrp_core.errors import LRPError
 from lrp_core.network import Network
 from lrp_core.viewstate import Target
+from lrp_explorer.figures.fit import legend_height
 from lrp_explorer.figures.network import ACTIVE, NEGATIVE, POSITIVE, ZERO, node_positions
 
 THUMB = 21  # grid points per side of a thumbnail
@@ -34,6 +35,7 @@ PICKED = "#111111"
 #: one of several weights; at 0.35 two markers meet only if 13·(a − c) = 7·(d − b) (none below 14 units)
 ALONG = 0.35
 DRAWN_WEIGHTS = 120  # weight markers drawn up to this many weights (plane-2-8-8-1 has 88, dtd-mlp 420)
+SIGNS = ("positive", "negative", "zero")
 ACT_SCALE = [[0.0, NEGATIVE], [0.5, "#ffffff"], [1.0, ACTIVE]]
 SIGN_SCALE = [[0.0, NEGATIVE], [0.5, ZERO], [1.0, POSITIVE]]  # a weight's sign, -1, 0, 1
 
@@ -117,15 +119,16 @@ def live_diagram(
     height: int = 300,
     font_size: int = 12,
 ) -> go.Figure:
-    """The clickable diagram. Traces (stable, relied on by tests): edge lines
-    (``positive weights``, ``negative weights``, ``zero weights``), thumbnails
+    """The clickable diagram: the edges are layout shapes. Traces (stable, relied on by tests): the edges'
+    legend entries (``positive weights``, ``negative weights``, ``zero weights``), thumbnails
     (one ``go.Heatmap`` named ``unit activations``, each unit's block scaled to ±1), then
     ``weights`` (click markers, customdata ``[target]``), ``units`` (customdata
     ``[target of the bias]``, ``""`` for inputs), and ``picked`` if a target is picked."""
     levels = node_positions(net)
     # Traces as dicts and the layout in one constructor: plotly validates each part once
     # (adding traces and updating the layout afterwards costs about four times as much).
-    traces = _edges(net, levels)
+    shapes, traces = _edges(net, levels)
+    entries = len(traces) + (picked is not None)  # the legend: edge signs and the picked parameter
     annotations = []
     if thumbs is not None:
         traces += _thumbnails(levels, thumbs)
@@ -139,8 +142,9 @@ def live_diagram(
         traces.append(_picked(levels, Target.parse(picked)))
     rows = max(net.widths)
     layout = dict(
-        height=height, margin=dict(l=4, r=4, t=28, b=4), font=dict(size=font_size),
+        height=height, margin=dict(l=4, r=4, t=legend_margin(entries), b=4), font=dict(size=font_size),
         plot_bgcolor="white", clickmode="event+select", dragmode=False, annotations=annotations,
+        shapes=shapes,
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0.0, font=dict(size=font_size - 1)),
         xaxis=dict(visible=False, range=[-0.5, len(levels) - 0.5], fixedrange=True),
         yaxis=dict(visible=False, range=[-(rows / 2.0), rows / 2.0], fixedrange=True),
@@ -148,9 +152,18 @@ def live_diagram(
     return go.Figure(data=traces, layout=layout)
 
 
-def _edges(net: Network, levels: list[list[Any]]) -> list[dict[str, Any]]:
+def legend_margin(entries: int, per_row: int = 2) -> int:
+    """The top margin that holds the legend, two entries a row in the side panel (see
+    :mod:`lrp_explorer.figures.fit`)."""
+    return 24 + legend_height(max(entries, 1), per_row)
+
+
+def _edges(net: Network, levels: list[list[Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The edges as layout shapes, one SVG path per sign and width, and a legend entry per sign (a line
+    trace without points). As a line trace with gaps, Plotly would draw and style every edge as a path
+    of its own: 420 on dtd-mlp, and a chart is drawn anew on every tweak."""
     wmax = max(float(layer.weight.abs().max()) for layer in net.layers) or 1.0
-    groups: dict[tuple[str, int], tuple[list[float | None], list[float | None]]] = {}
+    paths: dict[tuple[str, int], list[str]] = {}
     for k, layer in enumerate(net.layers):
         w = layer.weight.tolist()
         for i, dst in enumerate(levels[k + 1]):
@@ -158,20 +171,19 @@ def _edges(net: Network, levels: list[list[Any]]) -> list[dict[str, Any]]:
                 v = float(w[i][j])
                 sign = "positive" if v > 0 else "negative" if v < 0 else "zero"
                 bucket = 1 if abs(v) > 0.5 * wmax else 0
-                xs, ys = groups.setdefault((sign, bucket), ([], []))
-                xs.extend([src.x, dst.x, None])
-                ys.extend([src.y, dst.y, None])
-    colours = {"positive": POSITIVE, "negative": NEGATIVE, "zero": ZERO}
-    shown: set[str] = set()
-    traces = []
-    for (sign, bucket), (xs, ys) in sorted(groups.items()):
-        traces.append(dict(
-            type="scatter", x=np.array(xs, dtype=float), y=np.array(ys, dtype=float), mode="lines",
-            name=f"{sign} weights", legendgroup=sign, hoverinfo="skip", showlegend=sign not in shown,
-            line=dict(color=colours[sign], width=1.0 + 2.5 * bucket, dash="dot" if sign == "zero" else None),
-        ))
-        shown.add(sign)
-    return traces
+                paths.setdefault((sign, bucket), []).append(f"M{src.x:.9g},{src.y:.9g}L{dst.x:.9g},{dst.y:.9g}")
+    shapes = [dict(type="path", path="".join(segments), xref="x", yref="y", layer="below",
+                   line=_edge_line(sign, 1.0 + 2.5 * bucket))
+              for (sign, bucket), segments in sorted(paths.items())]
+    legend = [dict(type="scatter", x=[None], y=[None], mode="lines", name=f"{sign} weights", hoverinfo="skip",
+                   showlegend=True, line=_edge_line(sign, 1.5))
+              for sign in SIGNS if any(s == sign for s, _ in paths)]
+    return shapes, legend
+
+
+def _edge_line(sign: str, width: float) -> dict[str, Any]:
+    colour = {"positive": POSITIVE, "negative": NEGATIVE, "zero": ZERO}[sign]
+    return dict(color=colour, width=width, dash="dot" if sign == "zero" else None)
 
 
 def _weight_markers(net: Network, levels: list[list[Any]]) -> dict[str, Any]:

@@ -98,7 +98,7 @@ def field_figure(
         fig.update_yaxes(range=[y0, y1], title_text="x₂" if col == 1 else None,
                          scaleanchor=f"x{'' if col == 1 else col}", scaleratio=1, row=1, col=col)
     layout: dict[str, Any] = {
-        "height": height, "margin": {"l": 40, "r": 30, "t": 60 if title else 40, "b": 40},
+        "height": height, "margin": {"l": 84, "r": 106, "t": 60 if title else 40, "b": 88},  # figures.fit
         "legend": {"orientation": "h", "y": -0.18}, "clickmode": "event+select", "dragmode": "pan",
     }
     if title:

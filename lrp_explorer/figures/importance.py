@@ -27,6 +27,7 @@ import plotly.graph_objects as go
 import torch
 
 from lrp_core.importance import METHODS, PruningCurve, Scores
+from lrp_explorer.figures.fit import COLOUR_BAR, label_width, legend_height
 
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf",
           "#bcbd22")
@@ -108,9 +109,10 @@ def bar_figure(results: Sequence[Scores]) -> go.Figure:
         barmode="group",
         title=dict(text="Each unit's score, divided by the method's largest |score|", font=dict(size=14)),
         yaxis=dict(title=dict(text="normalised score")),
+        showlegend=True,  # even for one method: the legend names it
         legend=dict(orientation="h", yanchor="top", y=-0.12, x=0, font=dict(size=11), entrywidth=0.5,
                     entrywidthmode="fraction"),
-        margin=dict(l=50, r=10, t=40, b=40),
+        margin=dict(l=70, r=10, t=40, b=46 + legend_height(len(data), 2)),  # room for the legend (figures.fit)
         height=400,
     )
     return go.Figure(dict(data=data, layout=layout))
@@ -153,7 +155,7 @@ def rank_figure(results: Sequence[Scores]) -> go.Figure:
     layout = dict(
         title=dict(text="Rank of each unit (1 = most important, prune the highest number first)"),
         yaxis=dict(autorange="reversed"),
-        margin=dict(l=20, r=20, t=60, b=40),
+        margin=dict(l=12 + label_width(labels), r=COLOUR_BAR + 10, t=60, b=44),  # labels, colour bar (figures.fit)
         height=max(220, 40 * len(results) + 120),
     )
     return go.Figure(dict(data=[heat], layout=layout))
@@ -191,7 +193,7 @@ def convergence_figure(sampled: Scores, exact: Scores | None = None) -> go.Figur
                    + (" (dashed: exact)" if exact is not None else "")),
         xaxis=dict(title=dict(text="permutations sampled"), type="log"),
         yaxis=dict(title=dict(text="Shapley value (loss increase)")),
-        margin=dict(l=50, r=20, t=60, b=40),
+        margin=dict(l=70, r=76 + label_width(unit_name(i) for i in range(sampled.n_units)), t=60, b=76),
         height=420,
     )
     return go.Figure(dict(data=data, layout=layout))
@@ -218,7 +220,7 @@ def pruning_figure(curves: Sequence[PruningCurve]) -> go.Figure:
         title=dict(text="Pruning curve: loss after removing the k least important units"),
         xaxis=dict(title=dict(text="units removed (k)"), dtick=1),
         yaxis=dict(title=dict(text="loss")),
-        margin=dict(l=50, r=20, t=60, b=40),
+        margin=dict(l=70, r=66 + label_width(method_label(c.method) for c in curves), t=60, b=76),
         height=420,
     )
     return go.Figure(dict(data=data, layout=layout))

@@ -23,6 +23,7 @@ import torch
 
 from lrp_core.errors import LRPError
 from lrp_core.network import Network
+from lrp_explorer.figures.fit import COLOUR_BAR, legend_height
 
 POSITIVE = "#d62728"
 NEGATIVE = "#1f77b4"
@@ -100,7 +101,9 @@ def network_diagram(net: Network, x: Sequence[float] | None = None, *, height: i
         fig.add_annotation(x=lvl, y=top + 0.1, text=title, showarrow=False, yanchor="bottom")
     fig.update_layout(
         height=height or int(min(900, max(320, 60 * max(net.widths) + 120))),
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        # room for the legend below, one entry a row in the editor's narrow column (figures.fit)
+        margin={"l": 10, "r": 10, "t": 30, "b": 20 + legend_height(
+            sum(1 for t in fig.data if t.showlegend or (t.showlegend is None and t.type != "heatmap")), 1, row=27)},
         xaxis={"visible": False, "range": [-0.4, len(net.widths) - 0.6]},
         yaxis={"visible": False, "range": [-top - 0.2, top + 0.6]},
         plot_bgcolor="rgba(0,0,0,0)",
@@ -281,7 +284,7 @@ def plane_heatmap(
     fig.update_layout(
         title=title,
         height=height,
-        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        margin={"l": 76, "r": COLOUR_BAR + 4, "t": 40 if title else 22, "b": 76},  # axes, colour bar (figures.fit)
         xaxis={"title": {"text": "x1"}, "range": [lo, hi]},
         yaxis={"title": {"text": "x2"}, "range": [lo, hi]},
         showlegend=False,

@@ -32,6 +32,7 @@ import torch
 from lrp_core.regions import RegionSet
 from lrp_core.roots import FINDERS
 from lrp_core.roots.base import Root, RootResult
+from lrp_explorer.figures.fit import COLOUR_BAR, legend_entries, legend_height
 
 Tensor = torch.Tensor
 DTYPE = torch.float64
@@ -287,7 +288,11 @@ def plane_figure(
             traces.extend(found_traces(res, i, unit_names, 13))
     traces.append(x_trace(point))
     # every trace and the layout in one constructor: plotly validates each once
-    return go.Figure(data=traces, layout=_plane_layout(box, axis_titles, height))
+    layout = _plane_layout(box, axis_titles, height)
+    # room for the legend above and the colour bar at the right (figures.fit)
+    layout["margin"] = {"l": 40, "r": COLOUR_BAR + 10 if heat is not None else 10,
+                        "t": 24 + legend_height(legend_entries(traces), 2, row=22), "b": 60}
+    return go.Figure(data=traces, layout=layout)
 
 
 def _plane_layout(box: Sequence[float] | None, axis_titles: tuple[str, str], height: int) -> dict[str, Any]:

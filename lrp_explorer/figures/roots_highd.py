@@ -14,6 +14,7 @@ import torch
 
 from lrp_core.plane import pca_2d
 from lrp_core.roots.base import RootResult
+from lrp_explorer.figures.fit import legend_height
 from lrp_explorer.figures.roots import (
     DTYPE,
     MAX_PLOTTED_SAMPLES,
@@ -76,7 +77,8 @@ def projection_figure(
             ))
     fig.update_layout(
         xaxis={"title": {"text": "principal component 1"}}, yaxis={"title": {"text": "principal component 2"}},
-        height=height, margin={"l": 40, "r": 10, "t": 10, "b": 40},
+        # room for the axis titles and the legend above (figures.fit)
+        height=height, margin={"l": 68, "r": 10, "t": 20 + legend_height(len(fig.data), 2, row=22), "b": 68},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.0, "font": {"size": 11}},
     )
     return fig
@@ -118,7 +120,7 @@ def parallel_figure(
         tickfont={"size": 9}, labelfont={"size": 12}, domain={"y": [0.0, 0.8]},
     ))
     fig.add_traces(_colour_key(results, any(kind == "samples" for kind, *_ in ranges)))
-    fig.update_layout(height=height, margin={"l": 40, "r": 40, "t": 10, "b": 20},
+    fig.update_layout(height=height, margin={"l": 40, "r": 40, "t": 42, "b": 20},
                       xaxis={"visible": False}, yaxis={"visible": False},
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0.0, "font": {"size": 11},
                               "itemclick": False, "itemdoubleclick": False})

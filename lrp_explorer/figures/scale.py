@@ -35,4 +35,7 @@ def scaled_text(fig: go.Figure, factor: float) -> go.Figure:
             axis.tickfont.size = axis.tickfont.size * factor
     for ann in out.layout.annotations:
         ann.font = _scaled_font(ann.font, factor, base)
+    margin = lay.margin  # sized for the text (figures.fit): larger text, larger margins
+    out.update_layout(margin={side: round(getattr(margin, side) * factor) for side in "lrtb"
+                              if getattr(margin, side) is not None})
     return out
