@@ -17,6 +17,8 @@ home page). Everything that depends on the network goes in the page's
 fragment, so a tweak, a click or a setting reruns only the body
 (:func:`live`: an ``st.fragment``), never the header, the navigation or the
 other pages; the benchmarks can time it (:mod:`lrp_explorer.ui.timing`).
+Where the settings row does not depend on the weights, the rest of the body
+is a fragment of its own (:func:`network_part`), so a tweak reruns only that.
 
 :func:`main_and_tweak` splits the body's first row into the main plot and
 the tweak control beside it (:mod:`lrp_explorer.ui.tweak`), so both fit on a
@@ -25,9 +27,10 @@ the tweak control beside it (:mod:`lrp_explorer.ui.tweak`), so both fit on a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ParamSpec
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -36,6 +39,7 @@ from streamlit.delta_generator import DeltaGenerator
 from lrp_explorer.ui import lesson_nav, state
 
 HOW = "How it works"
+P = ParamSpec("P")
 
 
 def header(title: str, lead: str, how: Callable[[], None] | None = None, *, how_open: bool = False,
@@ -58,6 +62,32 @@ def live(name: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
 
     def decorate(body: Callable[[], None]) -> Callable[[], None]:
         return st.fragment(timing.timed(name)(body))
+
+    return decorate
+
+
+def network_part(name: str) -> Callable[[Callable[P, None]], Callable[P, None]]:
+    """The part of a page's body that depends on the network's weights (the tweak control, the
+    computation, the plots) as a fragment of its own inside the body, timed as ``name``: a tweak
+    reruns only this part; the settings row above is neither run nor sent to the browser again
+    (about 40 elements on the decomposition page). The settings were drawn for the network's
+    architecture; when an undo, a redo or "back to the preset" changes it, the whole page runs again.
+    Use it only where the settings row depends on nothing but the architecture."""
+    from lrp_explorer.ui import timing
+
+    def decorate(part: Callable[P, None]) -> Callable[P, None]:
+        @st.fragment
+        @timing.timed(name)
+        def run(widths: tuple[int, ...], *args: Any, **kwargs: Any) -> None:
+            if tuple(state.get_network().widths) != widths:
+                st.rerun()  # the settings row was drawn for another architecture
+            part(*args, **kwargs)  # type: ignore[arg-type]
+
+        @functools.wraps(part)
+        def call(*args: P.args, **kwargs: P.kwargs) -> None:
+            run(tuple(state.get_network().widths), *args, **kwargs)
+
+        return call
 
     return decorate
 

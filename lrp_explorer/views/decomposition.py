@@ -319,8 +319,13 @@ page.header("Decomposition", LEAD, how)
 
 @page.live("decomposition")
 def body() -> None:
+    results_part(_settings(state.get_network()))
+
+
+@page.network_part("decomposition")
+def results_part(choice: Choice) -> None:
+    """Everything below the settings row: a tweak reruns only this."""
     net = state.get_network()
-    choice = _settings(net)
     x = state.get_input()
     health.notes(net, x)
     with page.main_and_tweak("decomposition"):
