@@ -18,6 +18,14 @@ TOUR = [
     ("fields", "Explanation fields", "plane-2-8-8-1", 2, "fields_plane"),
 ]
 VIEWPORT = {"width": 1280, "height": 800}
+# the sides of each chart whose margin Plotly had to widen for a legend, colour bar or tick labels
+# (then it draws the chart a second time; every chart is drawn anew on each tweak: figures/fit.py)
+WIDENED_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(gd => {
+  const asked = (gd.layout || {}).margin || {}, got = (gd._fullLayout || {})._size || {};
+  const key = ((gd.closest('[class*="st-key-"]') || {className: ''}).className.match(/st-key-[\\w-]+/) || ['?'])[0];
+  return ['l', 'r', 't', 'b'].filter(k => asked[k] !== undefined && got[k] > asked[k] + 0.5)
+    .map(k => `${key} ${k}: ${asked[k]} -> ${got[k]}`);
+})"""
 
 
 def _inside(box: dict[str, float] | None) -> bool:
@@ -56,4 +64,5 @@ def test_page_renders_and_shows_its_main_plot_without_scrolling(
                                "[...document.querySelectorAll('.js-plotly-plot')].every(p => (p.data || []).length)")
         _on_screen(page, f'[class*="st-key-{main}"] .js-plotly-plot')
         _on_screen(page, '[class*="st-key-tweak_slider"]')
+        assert page.evaluate(WIDENED_JS) == []
     page.screenshot(path=str(artifacts / f"tour-{path or 'home'}.png"))
