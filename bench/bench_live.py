@@ -119,7 +119,7 @@ def main() -> None:
         print(f"p50 of {REPEATS} tweaks, ms. 'round trip': send the new value -> the run's end at the client "
               "(protocol client, loopback; includes sending every element and the client's share of the CPU).")
         print("'script': the server's script time of the fragment rerun (the tweak's callback and the page's "
-              "body; LRP_EXPLORER_TIMING), the target's measure.")
+              "body, or its network part where it has one; LRP_EXPLORER_TIMING), the target's measure.")
         print(f"'before' = {BEFORE} (the whole page reruns), 'now' = this checkout (the page's fragment reruns).")
         print(f"{'case':<24}{'preset':<15}{'before':>8}{'now':>7}{'now/before':>11}{'script p50':>11}"
               f"{'script p95':>11}{'target':>7}  met")
