@@ -11,6 +11,7 @@ from lrp_core.plane import click_grid
 from lrp_core.presets import get_preset
 from lrp_core.regions import Region, linear_regions
 from lrp_explorer.figures.fields import field_figure
+from tests.svg import pieces
 
 BOX = (-1.0, 1.0, -1.0, 1.0)
 
@@ -18,22 +19,6 @@ BOX = (-1.0, 1.0, -1.0, 1.0)
 def _polygons(regions: Sequence[Region]) -> list[list[tuple[float, float]]]:
     """Each region's vertices, in order."""
     return [[(float(a), float(b)) for a, b in r.polygon.tolist()] for r in regions]
-
-
-def _drawn_polygons(xs: list[float | None], ys: list[float | None]) -> list[list[tuple[float, float]]]:
-    """The closed polylines of a trace, split at None, each without its closing vertex
-    (which must repeat its first)."""
-    out: list[list[tuple[float, float]]] = []
-    current: list[tuple[float, float]] = []
-    for a, b in zip(xs, ys, strict=True):
-        if a is None or b is None:
-            assert a is None and b is None and current and current[0] == current[-1]
-            out.append(current[:-1])
-            current = []
-        else:
-            current.append((a, b))
-    assert not current
-    return out
 
 
 def test_panels_colour_scales_regions_and_marks() -> None:
@@ -49,12 +34,16 @@ def test_panels_colour_scales_regions_and_marks() -> None:
     assert heat[0].zmin == heat[1].zmin == -lim and heat[0].zmax == heat[1].zmax == lim  # one scale for R₁, R₂
     assert all(t.colorbar.title.text == t.name for t in heat)  # every panel has its colour bar
     # the boundaries drawn are the polygons linear_regions returns, on every panel, one legend entry
-    lines = [t for t in fig.data if t.name == "region boundaries"]
-    assert len(lines) == 3 and sum(bool(t.showlegend) for t in lines) == 1
+    entries = [t for t in fig.data if t.name == "region boundaries"]
+    assert len(entries) == 1 and entries[0].showlegend  # one legend entry; the outlines are path shapes
+    shapes = [s for s in fig.layout.shapes if s.name == "region boundaries"]
+    assert sorted((s.xref, s.yref) for s in shapes) == [("x", "y"), ("x2", "y2"), ("x3", "y3")]  # every panel
     expected = _polygons(linear_regions(net, BOX).regions)
     assert len(expected) == 4  # xor-2-4-1: the box cut by the two diagonals
-    for t in lines:
-        assert _drawn_polygons(list(t.x), list(t.y)) == expected
+    for s in shapes:
+        drawn = pieces(s.path)
+        assert all(p[0] == p[-1] for p in drawn)  # closed
+        assert [p[:-1] for p in drawn] == expected
     stars = [t for t in fig.data if t.name == "x"]
     assert all(list(t.x) == [0.25] and list(t.y) == [-0.5] for t in stars)
     clicks = [t for t in fig.data if t.name == "click grid"]

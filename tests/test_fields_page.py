@@ -14,6 +14,7 @@ from lrp_core.plane import box_around
 from lrp_core.presets import get_preset
 from lrp_core.regions import linear_regions
 from lrp_explorer.figures.fields import boundary_lines
+from lrp_explorer.figures.paths import svg_path
 from tests.conftest import open_app_page, page_charts
 
 PAGE = "views/fields.py"
@@ -21,13 +22,6 @@ PAGE = "views/fields.py"
 
 def charts(at: AppTest) -> list[dict[str, Any]]:
     return [json.loads(c.proto.spec) for c in page_charts(at)]
-
-
-def same_line(drawn: list[float | None], expected: list[float | None]) -> bool:
-    """Equal polylines (None separates polygons; the chart's JSON keeps ~1e-16)."""
-    return len(drawn) == len(expected) and all(
-        (a is None and b is None) or (a is not None and b is not None and abs(a - b) <= 1e-12)
-        for a, b in zip(drawn, expected, strict=True))
 
 
 def open_plane(x: tuple[float, float] = (0.5, -1.0)) -> AppTest:
@@ -45,10 +39,10 @@ def test_default_methods_figures_regions_and_values_at_x() -> None:
         names = [t.get("name") for t in spec["data"]]
         for n in ["R₁", "R₂", "unresolved", "region boundaries", "x", "click grid"]:
             assert n in names
-        lines = [t for t in spec["data"] if t.get("name") == "region boundaries"]
-        assert len(lines) == 3  # one per panel, all the same: the regions' polygons
-        for t in lines:
-            assert same_line(t["x"], bx) and same_line(t["y"], by)
+        shapes = [s for s in spec["layout"]["shapes"] if s.get("name") == "region boundaries"]
+        assert len(shapes) == 3  # one per panel, all the same: the regions' polygons
+        for shape in shapes:
+            assert shape["path"] == svg_path(bx, by)
         star = next(t for t in spec["data"] if t.get("name") == "x")
         assert star["x"] == [0.5] and star["y"] == [-1.0]
     df = at.dataframe[0].value

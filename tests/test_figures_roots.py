@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import plotly.graph_objects as go
 import pytest
 import torch
@@ -23,6 +22,7 @@ from lrp_explorer.figures.roots import (
 )
 from lrp_explorer.figures.roots_highd import parallel_figure, projection_figure
 from lrp_explorer.ui.roots_tables import Found, check_sentences, diagnostics_rows, fmt
+from tests.svg import pieces
 
 BOX = (-3.0, 3.0, -3.0, 3.0)
 
@@ -78,9 +78,11 @@ def test_plane_figure_traces(plane_case: dict) -> None:
     hm = trace(fig, "R")
     assert isinstance(hm, go.Heatmap) and len(hm.z) == 31 and len(hm.z[0]) == 31
     assert hm.zmid == 0.0
-    # one closed outline per region, separated by None
-    outline = trace(fig, "region boundaries")
-    assert int(np.isnan(np.asarray(outline.x, dtype=float)).sum()) == len(rs.regions)
+    # one closed outline per region, all in one path shape above the heat (the trace is its legend entry)
+    (outline,) = [s for s in fig.layout.shapes if s.name == "region boundaries"]
+    drawn = pieces(outline.path)
+    assert len(drawn) == len(rs.regions) and all(p[0] == p[-1] and len(p) >= 4 for p in drawn)
+    assert outline.layer == "above" and (outline.xref, outline.yref) == ("x", "y")
     # x's segment is the region with x's pattern; it contains x's coordinates in its bounding box
     seg = trace(fig, "x's segment")
     assert min(seg.x) <= -1.0 <= max(seg.x) and min(seg.y) <= -1.0 <= max(seg.y)

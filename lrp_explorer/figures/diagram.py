@@ -25,6 +25,7 @@ from lrp_core.network import Network
 from lrp_core.viewstate import Target
 from lrp_explorer.figures.fit import legend_height
 from lrp_explorer.figures.network import ACTIVE, NEGATIVE, POSITIVE, ZERO, node_positions
+from lrp_explorer.figures.paths import legend_line, path_shape
 
 THUMB = 21  # grid points per side of a thumbnail
 THUMB_W = 0.34  # half-width of a thumbnail in level units (levels are 1 apart)
@@ -159,25 +160,23 @@ def legend_margin(entries: int, per_row: int = 2) -> int:
 
 
 def _edges(net: Network, levels: list[list[Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The edges as layout shapes, one SVG path per sign and width, and a legend entry per sign (a line
-    trace without points). As a line trace with gaps, Plotly would draw and style every edge as a path
-    of its own: 420 on dtd-mlp, and a chart is drawn anew on every tweak."""
+    """The edges as layout shapes, one SVG path per sign and width (:mod:`lrp_explorer.figures.paths`),
+    and a legend entry per sign."""
     wmax = max(float(layer.weight.abs().max()) for layer in net.layers) or 1.0
-    paths: dict[tuple[str, int], list[str]] = {}
+    groups: dict[tuple[str, int], tuple[list[float | None], list[float | None]]] = {}
     for k, layer in enumerate(net.layers):
         w = layer.weight.tolist()
         for i, dst in enumerate(levels[k + 1]):
             for j, src in enumerate(levels[k]):
                 v = float(w[i][j])
                 sign = "positive" if v > 0 else "negative" if v < 0 else "zero"
-                bucket = 1 if abs(v) > 0.5 * wmax else 0
-                paths.setdefault((sign, bucket), []).append(f"M{src.x:.9g},{src.y:.9g}L{dst.x:.9g},{dst.y:.9g}")
-    shapes = [dict(type="path", path="".join(segments), xref="x", yref="y", layer="below",
-                   line=_edge_line(sign, 1.0 + 2.5 * bucket))
-              for (sign, bucket), segments in sorted(paths.items())]
-    legend = [dict(type="scatter", x=[None], y=[None], mode="lines", name=f"{sign} weights", hoverinfo="skip",
-                   showlegend=True, line=_edge_line(sign, 1.5))
-              for sign in SIGNS if any(s == sign for s, _ in paths)]
+                xs, ys = groups.setdefault((sign, 1 if abs(v) > 0.5 * wmax else 0), ([], []))
+                xs.extend([src.x, dst.x, None])
+                ys.extend([src.y, dst.y, None])
+    shapes = [path_shape(xs, ys, _edge_line(sign, 1.0 + 2.5 * bucket), name=f"{sign} weights", layer="below")
+              for (sign, bucket), (xs, ys) in sorted(groups.items())]
+    legend = [legend_line(f"{sign} weights", _edge_line(sign, 1.5)) for sign in SIGNS
+              if any(s == sign for s, _ in groups)]
     return shapes, legend
 
 

@@ -5,7 +5,7 @@ Pure functions from an :class:`lrp_core.fields.Field` (and the box's
 One figure per method: three heatmaps side by side (R₁, R₂ on one shared
 symmetric colour scale, so their colours compare; f − R₁ − R₂ on its own),
 each with its colour bar, the linear regions' boundaries and the current x
-drawn on every panel, and optionally a faint grid of clickable markers
+drawn on every panel (the boundaries as one path shape per panel), and optionally a faint grid of clickable markers
 (heatmaps give no selection events). Trace names are stable (tests and the
 page rely on them): ``R₁``, ``R₂``, ``unresolved``, ``region boundaries``,
 ``x``, ``click grid``.
@@ -22,7 +22,8 @@ from plotly.subplots import make_subplots
 
 from lrp_core.fields import Field
 from lrp_core.regions import RegionSet
-from lrp_explorer.figures.roots import grid_trace
+from lrp_explorer.figures.paths import legend_line, path_shape
+from lrp_explorer.figures.roots import REGION_LINE, grid_trace
 
 PANELS = ("R₁", "R₂", "unresolved")
 PANEL_TITLES = ("R₁(x)", "R₂(x)", "unresolved f(x) − R₁ − R₂")
@@ -48,13 +49,11 @@ def _limit(values: np.ndarray) -> float:
 
 def _overlays(lines: tuple[list[float | None], list[float | None]] | None, point: Sequence[float],
               grid: tuple[Sequence[float], Sequence[float]] | None, first: bool) -> list[Any]:
-    """One panel's region boundaries, x and click grid (legend entries on the first panel only)."""
+    """One panel's x and click grid, and on the first panel the legend entries (the region
+    boundaries' too)."""
     out = []
-    if lines is not None:
-        out.append(go.Scatter(
-            x=lines[0], y=lines[1], mode="lines", name="region boundaries", legendgroup="regions",
-            showlegend=first, line={"color": "rgba(40,40,40,0.55)", "width": 1}, hoverinfo="skip",
-        ))
+    if lines is not None and first:  # the outlines themselves are path shapes, one per panel
+        out.append(go.Scatter(legend_line("region boundaries", REGION_LINE)))
     out.append(go.Scatter(
         x=[float(point[0])], y=[float(point[1])], mode="markers", name="x", legendgroup="x", showlegend=first,
         marker={"color": "gold", "size": 13, "symbol": "star", "line": {"color": "black", "width": 1.5}},
@@ -98,6 +97,9 @@ def field_figure(
         fig.update_yaxes(range=[y0, y1], title_text="x₂" if col == 1 else None,
                          scaleanchor=f"x{'' if col == 1 else col}", scaleratio=1, row=1, col=col)
     layout: dict[str, Any] = {
+        "shapes": [] if lines is None else [  # one path per panel (figures.paths), above the heat
+            path_shape(*lines, REGION_LINE, name="region boundaries", xref=f"x{axis}", yref=f"y{axis}")
+            for axis in ("", "2", "3")],
         "height": height, "margin": {"l": 84, "r": 106, "t": 60 if title else 40, "b": 88},  # figures.fit
         "legend": {"orientation": "h", "y": -0.18}, "clickmode": "event+select", "dragmode": "pan",
     }

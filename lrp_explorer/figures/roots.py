@@ -33,6 +33,7 @@ from lrp_core.regions import RegionSet
 from lrp_core.roots import FINDERS
 from lrp_core.roots.base import Root, RootResult
 from lrp_explorer.figures.fit import COLOUR_BAR, legend_entries, legend_height
+from lrp_explorer.figures.paths import legend_line, path_shape
 
 Tensor = torch.Tensor
 DTYPE = torch.float64
@@ -164,9 +165,17 @@ class Outlines:
         return len(self.polygons)
 
 
+REGION_LINE = {"color": "rgba(40,40,40,0.55)", "width": 1}
+
+
+def region_shape(regions: Outlines, xref: str = "x", yref: str = "y") -> dict[str, Any]:
+    """Every region's outline as one path shape (:mod:`lrp_explorer.figures.paths`), above the heat."""
+    return path_shape(regions.x, regions.y, REGION_LINE, name="region boundaries", xref=xref, yref=yref)
+
+
 def _region_traces(regions: Outlines, segment_pattern: str | None) -> list[dict[str, Any]]:
-    out = [dict(type="scatter", x=regions.x, y=regions.y, mode="lines", name="region boundaries", connectgaps=False,
-                line={"color": "rgba(40,40,40,0.55)", "width": 1}, hoverinfo="skip")]
+    """The outlines' legend entry (the outlines are a shape: :func:`region_shape`) and x's segment."""
+    out = [legend_line("region boundaries", REGION_LINE)]
     seg = regions.polygons.get(segment_pattern) if segment_pattern is not None else None
     if seg is not None:
         closed = np.vstack([seg, seg[:1]])
@@ -289,6 +298,8 @@ def plane_figure(
     traces.append(x_trace(point))
     # every trace and the layout in one constructor: plotly validates each once
     layout = _plane_layout(box, axis_titles, height)
+    if regions is not None:
+        layout["shapes"] = [region_shape(regions)]
     # room for the legend above and the colour bar at the right (figures.fit)
     layout["margin"] = {"l": 40, "r": COLOUR_BAR + 10 if heat is not None else 10,
                         "t": 24 + legend_height(legend_entries(traces), 2, row=22), "b": 60}
