@@ -24,6 +24,7 @@ from lrp_explorer.figures.network import (
     plane_box,
     plane_heatmap,
 )
+from tests.svg import pieces
 
 SIGN_COLOUR = {"positive weights": POSITIVE, "negative weights": NEGATIVE, "zero weights": ZERO}
 
@@ -44,9 +45,17 @@ def _trace(fig, name: str):  # type: ignore[no-untyped-def]
     return found[0]
 
 
-def _segments(trace) -> list[tuple[float, float, float, float]]:  # type: ignore[no-untyped-def]
-    xs, ys = list(trace.x), list(trace.y)
-    return [(xs[p], ys[p], xs[p + 1], ys[p + 1]) for p in range(0, len(xs), 3)]
+def _edge_shapes(fig):  # type: ignore[no-untyped-def]
+    """The edges: layout shapes, one SVG path per sign and width."""
+    return [s for s in fig.layout.shapes if s.name in SIGN_COLOUR]
+
+
+def _segments(shape) -> list[tuple[float, float, float, float]]:  # type: ignore[no-untyped-def]
+    out = []
+    for piece in pieces(shape.path):
+        assert len(piece) == 2  # one straight line per edge
+        out.append((*piece[0], *piece[1]))
+    return out
 
 
 @pytest.mark.parametrize("preset", ["ancona-max", "plane-2-8-8-1", "dtd-mlp", "xor-2-4-1"])
@@ -62,8 +71,7 @@ def test_one_node_per_unit_and_one_edge_per_weight(preset: str) -> None:
     hover = _trace(fig, "weight values")
     n_weights = sum(layer.weight.numel() for layer in net.layers)
     assert len(hover.customdata) == n_weights
-    edge_traces = [t for t in fig.data if t.name in SIGN_COLOUR and t.showlegend is not True]
-    assert sum(len(_segments(t)) for t in edge_traces) == n_weights
+    assert sum(len(_segments(t)) for t in _edge_shapes(fig)) == n_weights
 
 
 def test_hover_values_are_the_exact_weights(plane: Network) -> None:
@@ -82,11 +90,10 @@ def test_edges_are_coloured_by_sign_and_sized_by_magnitude(ancona: Network) -> N
     fig = network_diagram(ancona)
     levels = node_positions(ancona)
     where = {}  # segment -> (trace name, colour, width)
-    for t in fig.data:
-        if t.name in SIGN_COLOUR and t.showlegend is not True:
-            assert t.line.color == SIGN_COLOUR[t.name]
-            for seg in _segments(t):
-                where[seg] = (t.name, t.line.width)
+    for t in _edge_shapes(fig):
+        assert t.line.color == SIGN_COLOUR[t.name]
+        for seg in _segments(t):
+            where[seg] = (t.name, t.line.width)
     widths: dict[float, float] = {}
     for k, layer in enumerate(ancona.layers):
         for i, dst in enumerate(levels[k + 1]):
@@ -97,7 +104,7 @@ def test_edges_are_coloured_by_sign_and_sized_by_magnitude(ancona: Network) -> N
                 if w != 0:
                     widths[abs(w)] = width
     # Unit 4's output weight is 0: a dotted grey edge.
-    zeros = [t for t in fig.data if t.name == "zero weights" and t.showlegend is not True]
+    zeros = [t for t in _edge_shapes(fig) if t.name == "zero weights"]
     assert len(zeros) == 1 and zeros[0].line.dash == "dot" and len(_segments(zeros[0])) == 1
     # Larger |w| never gets a thinner line; the largest and smallest differ.
     ordered = [widths[a] for a in sorted(widths)]

@@ -24,10 +24,12 @@ import torch
 from lrp_core.errors import LRPError
 from lrp_core.network import Network
 from lrp_explorer.figures.fit import COLOUR_BAR, legend_height
+from lrp_explorer.figures.paths import legend_line, path_shape
 
 POSITIVE = "#d62728"
 NEGATIVE = "#1f77b4"
 ZERO = "#b0b0b0"
+EDGE_COLOURS = {"positive": POSITIVE, "negative": NEGATIVE, "zero": ZERO}
 ACTIVE = "#ff9f1c"
 INACTIVE = "#e6e6e6"
 INPUT_NODE = "#9aa5b1"
@@ -84,16 +86,17 @@ def _width_of(absw: float, wmax: float) -> float:
 def network_diagram(net: Network, x: Sequence[float] | None = None, *, height: int | None = None) -> go.Figure:
     """A Plotly diagram of ``net``: nodes per layer, edges coloured by sign and sized by ``|w|``.
 
-    Trace layout (stable, relied on by tests): edge line traces first (names
-    ``positive weights``, ``negative weights``, ``zero weights``; one trace per
-    sign and width bucket, then one legend-only trace per sign present, with
-    ``showlegend`` set), then ``weight values`` (hover markers; ``customdata``
+    The edges are layout shapes, one SVG path per sign and width bucket (named ``positive
+    weights``, ``negative weights``, ``zero weights``). Trace layout (stable, relied on by
+    tests): one legend entry per sign present (the same names, ``showlegend`` set), then ``weight values`` (hover markers; ``customdata``
     rows are ``[layer, unit, input, value]``), then ``units`` (one marker per
     unit, inputs first; ``customdata`` rows ``[level, index]``)."""
     levels = node_positions(net)
     fig = go.Figure()
     groups, hover = _edges_by_sign(net, levels)
-    _edge_traces(fig, groups)
+    shapes, legend = _edge_shapes(groups)
+    for entry in legend:
+        fig.add_trace(go.Scatter(entry))
     fig.add_trace(_weight_markers(hover))
     fig.add_trace(_unit_trace(net, levels, x))
     top = max(net.widths) / 2.0
@@ -106,7 +109,7 @@ def network_diagram(net: Network, x: Sequence[float] | None = None, *, height: i
             sum(1 for t in fig.data if t.showlegend or (t.showlegend is None and t.type != "heatmap")), 1, row=27)},
         xaxis={"visible": False, "range": [-0.4, len(net.widths) - 0.6]},
         yaxis={"visible": False, "range": [-top - 0.2, top + 0.6]},
-        plot_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)", shapes=shapes,
         legend={"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0},
         hovermode="closest",
     )
@@ -138,28 +141,23 @@ def _edges_by_sign(net: Network, levels: list[list[Node]]) -> tuple[dict[tuple[s
     return groups, hover
 
 
-def _edge_traces(fig: go.Figure, groups: dict[tuple[str, float], list[Segment]]) -> None:
-    """One polyline trace per sign and width (edges separated by NaN), then a legend entry per sign."""
-    colours = {"positive": POSITIVE, "negative": NEGATIVE, "zero": ZERO}
-    shown: list[str] = []
+def _edge_shapes(groups: dict[tuple[str, float], list[Segment]]) -> tuple[list[dict[str, Any]],
+                                                                       list[dict[str, Any]]]:
+    """One path shape per sign and width (:mod:`lrp_explorer.figures.paths`), then a legend entry
+    of fixed width per sign present."""
+    shapes, legend = [], []
     for sign in ("positive", "negative", "zero"):
+        dash = "dot" if sign == "zero" else "solid"
         for (s, width), segs in sorted(groups.items(), key=lambda item: item[0][1]):
-            if s != sign:
-                continue
-            arr = np.asarray(segs, dtype=np.float64)
-            xs = np.column_stack([arr[:, 0], arr[:, 2], np.full(len(segs), np.nan)]).ravel()
-            ys = np.column_stack([arr[:, 1], arr[:, 3], np.full(len(segs), np.nan)]).ravel()
-            fig.add_trace(go.Scatter(
-                x=xs, y=ys, mode="lines", opacity=0.75, name=f"{sign} weights", legendgroup=sign,
-                line={"color": colours[sign], "width": width, "dash": "dot" if sign == "zero" else "solid"},
-                showlegend=False, hoverinfo="skip"))
-            if sign not in shown:
-                shown.append(sign)
-    for sign in shown:  # a legend entry of fixed width per sign present
-        fig.add_trace(go.Scatter(
-            x=[None], y=[None], mode="lines", name=f"{sign} weights", legendgroup=sign, showlegend=True,
-            line={"color": colours[sign], "width": 3, "dash": "dot" if sign == "zero" else "solid"},
-            hoverinfo="skip"))
+            if s == sign:
+                xs = [v for a in segs for v in (a[0], a[2], None)]
+                ys = [v for a in segs for v in (a[1], a[3], None)]
+                line = {"color": EDGE_COLOURS[sign], "width": width, "dash": dash}
+                shapes.append({**path_shape(xs, ys, line, name=f"{sign} weights", layer="below"), "opacity": 0.75})
+        if any(s == sign for s, _ in groups):
+            legend.append(legend_line(f"{sign} weights", {"color": EDGE_COLOURS[sign], "width": 3, "dash": dash},
+                                      legendgroup=sign))
+    return shapes, legend
 
 
 def _weight_markers(hover: dict[str, list[Any]]) -> go.Scatter:
