@@ -24,7 +24,7 @@ from lrp_core.errors import LRPError
 from lrp_core.network import Network
 from lrp_core.viewstate import Target
 from lrp_explorer.figures.fit import legend_height
-from lrp_explorer.figures.network import ACTIVE, NEGATIVE, POSITIVE, ZERO, node_positions
+from lrp_explorer.figures.network import ACTIVE, EDGE_COLOURS, NEGATIVE, POSITIVE, ZERO, node_positions
 from lrp_explorer.figures.paths import legend_line, path_shape
 
 THUMB = 21  # grid points per side of a thumbnail
@@ -36,7 +36,6 @@ PICKED = "#111111"
 #: one of several weights; at 0.35 two markers meet only if 13·(a − c) = 7·(d − b) (none below 14 units)
 ALONG = 0.35
 DRAWN_WEIGHTS = 120  # weight markers drawn up to this many weights (plane-2-8-8-1 has 88, dtd-mlp 420)
-SIGNS = ("positive", "negative", "zero")
 ACT_SCALE = [[0.0, NEGATIVE], [0.5, "#ffffff"], [1.0, ACTIVE]]
 SIGN_SCALE = [[0.0, NEGATIVE], [0.5, ZERO], [1.0, POSITIVE]]  # a weight's sign, -1, 0, 1
 
@@ -175,14 +174,13 @@ def _edges(net: Network, levels: list[list[Any]]) -> tuple[list[dict[str, Any]],
                 ys.extend([src.y, dst.y, None])
     shapes = [path_shape(xs, ys, _edge_line(sign, 1.0 + 2.5 * bucket), name=f"{sign} weights", layer="below")
               for (sign, bucket), (xs, ys) in sorted(groups.items())]
-    legend = [legend_line(f"{sign} weights", _edge_line(sign, 1.5)) for sign in SIGNS
+    legend = [legend_line(f"{sign} weights", _edge_line(sign, 1.5)) for sign in EDGE_COLOURS
               if any(s == sign for s, _ in groups)]
     return shapes, legend
 
 
 def _edge_line(sign: str, width: float) -> dict[str, Any]:
-    colour = {"positive": POSITIVE, "negative": NEGATIVE, "zero": ZERO}[sign]
-    return dict(color=colour, width=width, dash="dot" if sign == "zero" else None)
+    return dict(color=EDGE_COLOURS[sign], width=width, dash="dot" if sign == "zero" else None)
 
 
 def _weight_markers(net: Network, levels: list[list[Any]]) -> dict[str, Any]:

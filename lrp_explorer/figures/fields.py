@@ -4,9 +4,9 @@ Pure functions from an :class:`lrp_core.fields.Field` (and the box's
 :class:`~lrp_core.regions.RegionSet`) to a ``plotly.graph_objects.Figure``.
 One figure per method: three heatmaps side by side (R₁, R₂ on one shared
 symmetric colour scale, so their colours compare; f − R₁ − R₂ on its own),
-each with its colour bar, the linear regions' boundaries and the current x
-drawn on every panel (the boundaries as one path shape per panel), and optionally a faint grid of clickable markers
-(heatmaps give no selection events). Trace names are stable (tests and the
+each with its colour bar, the linear regions' boundaries (one path shape per
+panel) and the current x drawn on every panel, and optionally a faint grid of
+clickable markers (heatmaps give no selection events). Trace names are stable (tests and the
 page rely on them): ``R₁``, ``R₂``, ``unresolved``, ``region boundaries``,
 ``x``, ``click grid``.
 """

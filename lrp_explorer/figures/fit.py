@@ -11,6 +11,7 @@ short costs time, never a cut label.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 LEGEND_ROW = 19  # px per row of legend entries at an 11–12 px font
 CHAR = 6.0  # px per character of a 12 px label (on the wide side)
@@ -32,7 +33,7 @@ def label_width(labels: Iterable[str], font_size: float = 12.0) -> int:
     return round(max((len(s) for s in labels), default=0) * CHAR * font_size / 12.0)
 
 
-def legend_entries(traces: Iterable[dict]) -> int:
+def legend_entries(traces: Iterable[dict[str, Any]]) -> int:
     """How many of ``traces`` (dicts) the legend lists: every trace but heatmaps and those with
     ``showlegend`` false."""
     return sum(1 for t in traces if t.get("showlegend", t.get("type") != "heatmap"))

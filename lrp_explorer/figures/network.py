@@ -29,7 +29,7 @@ from lrp_explorer.figures.paths import legend_line, path_shape
 POSITIVE = "#d62728"
 NEGATIVE = "#1f77b4"
 ZERO = "#b0b0b0"
-EDGE_COLOURS = {"positive": POSITIVE, "negative": NEGATIVE, "zero": ZERO}
+EDGE_COLOURS = {"positive": POSITIVE, "negative": NEGATIVE, "zero": ZERO}  # an edge's colour by sign, legend order
 ACTIVE = "#ff9f1c"
 INACTIVE = "#e6e6e6"
 INPUT_NODE = "#9aa5b1"
@@ -88,9 +88,9 @@ def network_diagram(net: Network, x: Sequence[float] | None = None, *, height: i
 
     The edges are layout shapes, one SVG path per sign and width bucket (named ``positive
     weights``, ``negative weights``, ``zero weights``). Trace layout (stable, relied on by
-    tests): one legend entry per sign present (the same names, ``showlegend`` set), then ``weight values`` (hover markers; ``customdata``
-    rows are ``[layer, unit, input, value]``), then ``units`` (one marker per
-    unit, inputs first; ``customdata`` rows ``[level, index]``)."""
+    tests): one legend entry per sign present (the same names, ``showlegend`` set), then
+    ``weight values`` (hover markers; ``customdata`` rows are ``[layer, unit, input, value]``),
+    then ``units`` (one marker per unit, inputs first; ``customdata`` rows ``[level, index]``)."""
     levels = node_positions(net)
     fig = go.Figure()
     groups, hover = _edges_by_sign(net, levels)
@@ -105,8 +105,7 @@ def network_diagram(net: Network, x: Sequence[float] | None = None, *, height: i
     fig.update_layout(
         height=height or int(min(900, max(320, 60 * max(net.widths) + 120))),
         # room for the legend below, one entry a row in the editor's narrow column (figures.fit)
-        margin={"l": 10, "r": 10, "t": 30, "b": 20 + legend_height(
-            sum(1 for t in fig.data if t.showlegend or (t.showlegend is None and t.type != "heatmap")), 1, row=27)},
+        margin={"l": 10, "r": 10, "t": 30, "b": 20 + legend_height(len(legend), 1, row=27)},
         xaxis={"visible": False, "range": [-0.4, len(net.widths) - 0.6]},
         yaxis={"visible": False, "range": [-top - 0.2, top + 0.6]},
         plot_bgcolor="rgba(0,0,0,0)", shapes=shapes,
@@ -146,16 +145,16 @@ def _edge_shapes(groups: dict[tuple[str, float], list[Segment]]) -> tuple[list[d
     """One path shape per sign and width (:mod:`lrp_explorer.figures.paths`), then a legend entry
     of fixed width per sign present."""
     shapes, legend = [], []
-    for sign in ("positive", "negative", "zero"):
+    for sign, colour in EDGE_COLOURS.items():
         dash = "dot" if sign == "zero" else "solid"
         for (s, width), segs in sorted(groups.items(), key=lambda item: item[0][1]):
             if s == sign:
                 xs = [v for a in segs for v in (a[0], a[2], None)]
                 ys = [v for a in segs for v in (a[1], a[3], None)]
-                line = {"color": EDGE_COLOURS[sign], "width": width, "dash": dash}
+                line = {"color": colour, "width": width, "dash": dash}
                 shapes.append({**path_shape(xs, ys, line, name=f"{sign} weights", layer="below"), "opacity": 0.75})
         if any(s == sign for s, _ in groups):
-            legend.append(legend_line(f"{sign} weights", {"color": EDGE_COLOURS[sign], "width": 3, "dash": dash},
+            legend.append(legend_line(f"{sign} weights", {"color": colour, "width": 3, "dash": dash},
                                       legendgroup=sign))
     return shapes, legend
 
