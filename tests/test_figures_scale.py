@@ -21,3 +21,12 @@ def test_every_text_size_is_scaled_and_the_original_is_untouched() -> None:
     assert [a.font.size for a in out.layout.annotations] == [15, 18]  # an unsized one gets the base size
     assert fig.layout.title.font.size == 14 and fig.layout.font.size is None  # the input is not modified
     assert out.data[0].y == (1, 2) and out.layout.title.text == "t"
+
+
+def test_margins_grow_with_the_text() -> None:
+    """Margins sized for the text (figures.fit) grow by the same factor; unset sides stay unset."""
+    fig = go.Figure(go.Bar(x=["h1"], y=[1]), layout={"margin": {"l": 70, "t": 41}})
+    out = scaled_text(fig, 1.5)
+    assert (out.layout.margin.l, out.layout.margin.t) == (105, 62)
+    assert out.layout.margin.r is None and out.layout.margin.b is None
+    assert fig.layout.margin.l == 70

@@ -17,6 +17,7 @@ from lrp_explorer.figures.diagram import (
     thumbnails,
     value_of,
 )
+from tests.svg import pieces
 
 
 @pytest.fixture
@@ -118,12 +119,12 @@ def test_legend_names_the_weight_signs(net) -> None:  # type: ignore[no-untyped-
     assert {"positive weights", "negative weights", "zero weights"} <= shown
 
 
-def _segments(path: str) -> list[tuple[float, float, float, float]]:
-    """``M x,y L x,y`` pieces of an SVG path, as (x0, y0, x1, y1)."""
+def _segments(path: str) -> list[tuple[float, ...]]:
+    """The straight pieces of an SVG path, as (x0, y0, x1, y1)."""
     out = []
-    for piece in path.split("M")[1:]:
-        a, b = piece.split("L")
-        out.append((*map(float, a.split(",")), *map(float, b.split(","))))  # type: ignore[arg-type]
+    for piece in pieces(path):
+        assert len(piece) == 2
+        out.append((*piece[0], *piece[1]))
     return out
 
 

@@ -168,9 +168,9 @@ class Outlines:
 REGION_LINE = {"color": "rgba(40,40,40,0.55)", "width": 1}
 
 
-def region_shape(regions: Outlines, xref: str = "x", yref: str = "y") -> dict[str, Any]:
+def region_shape(regions: Outlines) -> dict[str, Any]:
     """Every region's outline as one path shape (:mod:`lrp_explorer.figures.paths`), above the heat."""
-    return path_shape(regions.x, regions.y, REGION_LINE, name="region boundaries", xref=xref, yref=yref)
+    return path_shape(regions.x, regions.y, REGION_LINE, name="region boundaries")
 
 
 def _region_traces(regions: Outlines, segment_pattern: str | None) -> list[dict[str, Any]]:
@@ -297,20 +297,20 @@ def plane_figure(
             traces.extend(found_traces(res, i, unit_names, 13))
     traces.append(x_trace(point))
     # every trace and the layout in one constructor: plotly validates each once
-    layout = _plane_layout(box, axis_titles, height)
+    layout = _plane_layout(box, axis_titles, height, legend_entries(traces), heat is not None)
     if regions is not None:
         layout["shapes"] = [region_shape(regions)]
-    # room for the legend above and the colour bar at the right (figures.fit)
-    layout["margin"] = {"l": 40, "r": COLOUR_BAR + 10 if heat is not None else 10,
-                        "t": 24 + legend_height(legend_entries(traces), 2, row=22), "b": 60}
     return go.Figure(data=traces, layout=layout)
 
 
-def _plane_layout(box: Sequence[float] | None, axis_titles: tuple[str, str], height: int) -> dict[str, Any]:
+def _plane_layout(box: Sequence[float] | None, axis_titles: tuple[str, str], height: int, entries: int,
+                  colour_bar: bool) -> dict[str, Any]:
     layout: dict[str, Any] = {
         "xaxis": {"title": {"text": axis_titles[0], "standoff": 4}, "constrain": "domain"},
         "yaxis": {"title": {"text": axis_titles[1], "standoff": 4}, "scaleanchor": "x", "scaleratio": 1},
-        "height": height, "margin": {"l": 40, "r": 10, "t": 10, "b": 40},
+        # room for the legend above and the colour bar at the right (figures.fit)
+        "height": height, "margin": {"l": 40, "r": COLOUR_BAR + 10 if colour_bar else 10,
+                                     "t": 24 + legend_height(entries, 2, row=22), "b": 60},
         # above the plot: clear of the x axis title, read before the plot
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0.0,
                    "font": {"size": 11}, "entrywidth": 0.5, "entrywidthmode": "fraction"},
