@@ -207,7 +207,8 @@ def _table(results: list[Scores]) -> None:
                        f"{r.extra['v_full']:.10g} (efficiency error {r.extra['efficiency_error']:.1e}).")
     st.caption("Time per method (first run; later runs come from the cache): "
                + ", ".join(f"{method_label(r.method)} {r.seconds * 1000:.1f} ms" for r in results))
-    st.download_button("Download all scores (CSV)", scores_csv(results), file_name="importance.csv",
+    # written when the button is clicked (deferred), as on the other pages, not on every tweak
+    st.download_button("Download all scores (CSV)", lambda: scores_csv(results), file_name="importance.csv",
                        mime="text/csv", key="imp_download", on_click="ignore")
 
 
